@@ -1,0 +1,1 @@
+"""wards — neighbourhood working: wards and their boundary sets, published to every service."""

@@ -1,0 +1,195 @@
+"""The outbox relay: publishes committed events, persistent and confirmed, and marks them sent.
+
+It wakes on ``NOTIFY cohesion_outbox`` (and polls as a fallback), takes a batch
+under ``FOR UPDATE SKIP LOCKED``, publishes it pipelined on one confirming
+channel and marks what the broker confirmed. Several relays may run: each
+batch first takes transaction-scoped advisory locks on outbox partitions, and
+an aggregate's events always fall in one partition, so two relays never
+interleave one aggregate's events. A failed publish leaves that event and the
+rest of its partition for the next round; the backlog drains once the broker
+is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from faststream.rabbit import RabbitBroker
+from opentelemetry.trace import SpanKind
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db import asyncpg_dsn
+from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE
+from shared.telemetry import span_from
+from shared.unit_of_work import OUTBOX_CHANNEL, OUTBOX_PARTITIONS
+
+log = logging.getLogger(__name__)
+
+# Advisory lock namespace for outbox partitions ("coh" in ASCII).
+RELAY_LOCK_KEY = 0x636F68
+
+_CLAIM_PARTITIONS = text(
+    "SELECT p FROM generate_series(0, :n - 1) AS p WHERE pg_try_advisory_xact_lock(:key, p)"
+).bindparams(n=OUTBOX_PARTITIONS, key=RELAY_LOCK_KEY)
+
+_CLAIM_BATCH = text(
+    """
+    SELECT seq, event_id, event_type, partition, envelope, traceparent, created_at
+    FROM outbox
+    WHERE published_at IS NULL AND partition = ANY(:partitions)
+    ORDER BY seq
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+    """
+)
+
+_MARK_PUBLISHED = text("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY(:seqs)")
+_MARK_FAILED = text("UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE seq = :seq")
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    failures: int = 0
+    batches: int = 0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        broker: RabbitBroker,
+        *,
+        database_url: str,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+        publish_timeout: float = 10.0,
+    ) -> None:
+        self.engine = engine
+        self.broker = broker
+        self.database_url = database_url
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.publish_timeout = publish_timeout
+        self.stats = RelayStats()
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen(), name="outbox-listen")
+        backoff = 0.2
+        try:
+            while not self._stopping.is_set():
+                try:
+                    published = await self.publish_batch()
+                    backoff = 0.2
+                except Exception as exc:
+                    log.warning("outbox relay round failed, retrying in %.1fs: %s", backoff, exc)
+                    await self._sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                if published >= self.batch_size:
+                    continue  # more waiting: keep draining
+                await self._sleep(self.poll_seconds)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def _listen(self) -> None:
+        """Hold a LISTEN connection (reconnecting as needed); each NOTIFY wakes the relay."""
+        while not self._stopping.is_set():
+            try:
+                connection = await asyncpg.connect(asyncpg_dsn(self.database_url))
+                try:
+                    await connection.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+                    self._wake.set()  # catch anything committed while we were not listening
+                    while not connection.is_closed() and not self._stopping.is_set():
+                        await asyncio.sleep(5)
+                        await connection.execute("SELECT 1")
+                finally:
+                    await connection.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox listener lost its connection: %s", exc)
+                await asyncio.sleep(1)
+
+    async def publish_batch(self) -> int:
+        """Publish one batch; returns how many events were confirmed."""
+        async with self.engine.begin() as conn:
+            partitions = list((await conn.execute(_CLAIM_PARTITIONS)).scalars())
+            if not partitions:
+                return 0
+            rows = (
+                await conn.execute(_CLAIM_BATCH, {"partitions": partitions, "limit": self.batch_size})
+            ).mappings().all()
+            if not rows:
+                return 0
+            outcomes = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
+
+            # Per partition, only the run before the first failure counts as sent, so the
+            # failed event and those after it go out again, in order, next round.
+            confirmed: list[int] = []
+            failed_partitions: set[int] = set()
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if row["partition"] in failed_partitions:
+                    continue
+                if isinstance(outcome, BaseException):
+                    failed_partitions.add(row["partition"])
+                    self.stats.failures += 1
+                    log.error("publishing %s (%s) failed: %r", row["event_id"], row["event_type"], outcome)
+                    await conn.execute(_MARK_FAILED, {"seq": row["seq"], "error": repr(outcome)[:1000]})
+                else:
+                    confirmed.append(row["seq"])
+            if confirmed:
+                await conn.execute(_MARK_PUBLISHED, {"seqs": confirmed})
+            self.stats.published += len(confirmed)
+            self.stats.batches += 1
+            return len(confirmed)
+
+    async def _publish(self, row: Any) -> None:
+        envelope = row["envelope"]
+        with span_from(
+            row["traceparent"],
+            f"{row['event_type']} publish",
+            SpanKind.PRODUCER,
+            **{
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": EVENTS_EXCHANGE,
+                "messaging.rabbitmq.destination.routing_key": row["event_type"],
+                "messaging.message.id": row["event_id"],
+            },
+        ):
+            await self.broker.publish(
+                json.dumps(envelope, separators=(",", ":")).encode(),
+                exchange=EVENTS_EXCHANGE,
+                routing_key=row["event_type"],
+                persist=True,
+                mandatory=True,
+                message_id=row["event_id"],
+                content_type=CLOUDEVENTS_CONTENT_TYPE,
+                message_type=row["event_type"],
+                timestamp=row["created_at"],
+                headers={"traceparent": row["traceparent"]} if row["traceparent"] else None,
+                timeout=self.publish_timeout,
+            )

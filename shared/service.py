@@ -1,0 +1,230 @@
+"""How a service is put together and run: one process with its HTTP API, consumers, relay and schedules.
+
+A service declares a ``ServiceDefinition`` (its routers, consumers and
+scheduled jobs); ``create_app`` wires it once to the database, the broker and
+telemetry. Handlers receive what they need as arguments — nothing reaches for
+a global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy import MetaData, text
+
+from shared.auth import TokenVerifier
+from shared.db import create_engine, session_factory
+from shared.http import health_routes, install_idempotency
+from shared.messaging.broker import create_broker
+from shared.messaging.consumer import Consumer, ConsumerRuntime
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.topology import declare_topology
+from shared.problems import install_problem_handlers
+from shared.settings import Settings, settings_for
+from shared.telemetry import setup_telemetry
+from shared.unit_of_work import Actor, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A job run every ``every_seconds`` (time-driven events: overdue, due, cadence)."""
+
+    name: str
+    job: Callable[[Runtime], Awaitable[None]]
+    every_seconds: float | None = None  # None: the settings' scheduler interval
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    title: str
+    description: str
+    metadata: MetaData
+    routers: Sequence[APIRouter] = ()
+    consumers: Sequence[Consumer] = ()
+    schedules: Sequence[Schedule] = ()
+    version: str = "1.0.0"
+
+
+@dataclass
+class Runtime:
+    """Everything a running service holds; handed to handlers as an argument."""
+
+    definition: ServiceDefinition
+    settings: Settings
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.engine = create_engine(self.settings.db_url)
+        self.sessions = session_factory(self.engine)
+        self.broker = create_broker(self.settings.amqp_url, prefetch=self.settings.prefetch, service=self.definition.name)
+        self.consumers = ConsumerRuntime(
+            self.broker,
+            self.sessions,
+            self.definition.name,
+            retry_delays_ms=self.settings.retry_delays_ms,
+            max_attempts=self.settings.max_attempts,
+        )
+        for consumer in self.definition.consumers:
+            self.consumers.register(consumer)
+        self.relay = OutboxRelay(
+            self.engine,
+            self.broker,
+            database_url=self.settings.db_url,
+            batch_size=self.settings.relay_batch_size,
+            poll_seconds=self.settings.relay_poll_seconds,
+        )
+        self.broker_connected = asyncio.Event()
+
+    @property
+    def service(self) -> str:
+        return self.definition.name
+
+    def uow(self, actor: Actor) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.definition.name, actor)
+
+    async def start(self) -> None:
+        self.tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
+        self.tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for schedule in self.definition.schedules:
+            self.tasks.append(asyncio.create_task(self._every(schedule), name=f"schedule-{schedule.name}"))
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        with suppress(Exception):
+            await self.broker.stop()
+        await self.engine.dispose()
+
+    async def _connect_broker(self) -> None:
+        """Connect (retrying) so the service accepts commands even while the broker is down."""
+        delay = 0.5
+        while True:
+            try:
+                await declare_topology(
+                    self.settings.amqp_url,
+                    [(c.name, c.bindings) for c in self.definition.consumers],
+                    self.settings.retry_delays_ms,
+                )
+                await self.broker.start()
+                self.broker_connected.set()
+                self.relay.wake()
+                log.info("%s connected to the broker", self.service)
+                return
+            except Exception as exc:
+                log.warning("broker not reachable (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    async def _every(self, schedule: Schedule) -> None:
+        interval = schedule.every_seconds or self.settings.scheduler_interval_seconds
+        while True:
+            try:
+                await schedule.job(self)
+            except Exception:
+                log.exception("scheduled job %s failed", schedule.name)
+            await asyncio.sleep(interval)
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {exc}"
+        try:
+            ok = self.broker_connected.is_set() and await self.broker.ping(timeout=2.0)
+            checks["broker"] = "ok" if ok else "unreachable"
+        except Exception as exc:
+            checks["broker"] = f"unreachable: {exc}"
+        return checks
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+_instrumented = False
+
+
+def _instrument_libraries() -> None:
+    global _instrumented
+    if _instrumented:
+        return
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    AsyncPGInstrumentor().instrument()
+    HTTPXClientInstrumentor().instrument()
+    _instrumented = True
+
+
+def create_app(definition: ServiceDefinition, settings: Settings | None = None) -> FastAPI:
+    settings = settings or settings_for(definition.name)
+    if settings.service != definition.name:
+        settings = settings.model_copy(update={"service": definition.name})
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        setup_telemetry(definition.name)
+        _instrument_libraries()
+        runtime = Runtime(definition, settings)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    install_idempotency(app, lambda: app.state.runtime.engine)
+    health_routes(app, lambda: app.state.runtime.readiness())
+    for router in definition.routers:
+        app.include_router(router)
+
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    return app
+
+
+def serve(app_module: str) -> None:
+    """Run one service as its own process: ``python -m services.<name>``."""
+    import importlib
+
+    import uvicorn
+
+    definition: ServiceDefinition = importlib.import_module(app_module).definition
+    settings = settings_for(definition.name)
+    uvicorn.run(
+        f"{app_module}:build",
+        factory=True,
+        host=settings.http_host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )

@@ -1,0 +1,135 @@
+"""The unit of work: one database transaction holding a state change, its events and its audit entry.
+
+Events emitted here are written to the outbox in the same transaction as the
+change, so a rolled-back command publishes nothing and a committed one is
+published by the relay even if the broker is down right now.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import audit_log, inbox, outbox, scheduled_occurrences
+from shared.events import Envelope, EventData, new_envelope
+from shared.telemetry import current_trace_id, current_traceparent
+
+OUTBOX_CHANNEL = "cohesion_outbox"
+OUTBOX_PARTITIONS = 16
+
+
+def partition_of(subject: str) -> int:
+    return zlib.crc32(subject.encode()) % OUTBOX_PARTITIONS
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who a command is done by: a person's token subject, a consumer or the scheduler."""
+
+    subject: str
+    organisation: str | None = None
+    council: str | None = None
+
+
+class UnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], service: str, actor: Actor) -> None:
+        self._sessions = sessions
+        self.service = service
+        self.actor = actor
+        self._events: list[Envelope] = []
+        self._audit: list[dict[str, Any]] = []
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        await self.session.begin()
+        self._events = []
+        self._audit = []
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # Anything not committed explicitly is rolled back, events included.
+        await self.session.rollback()
+        await self.session.close()
+
+    def emit(self, data: EventData, *, subject: str, council: str) -> Envelope:
+        envelope = new_envelope(self.service, data, subject=subject, council=council, traceparent=current_traceparent())
+        self._events.append(envelope)
+        return envelope
+
+    def audit(self, action: str, subject: str | None = None, **detail: Any) -> None:
+        self._audit.append(
+            {
+                "actor": self.actor.subject,
+                "organisation": self.actor.organisation,
+                "council": self.actor.council,
+                "action": action,
+                "subject": subject,
+                "detail": detail or None,
+                "trace_id": current_trace_id(),
+            }
+        )
+
+    @property
+    def emitted(self) -> list[Envelope]:
+        return list(self._events)
+
+    async def record_processed(self, consumer: str, envelope: Envelope) -> bool:
+        """Claim an incoming event for a consumer; False when it was already processed."""
+        result = await self.session.execute(
+            pg_insert(inbox)
+            .values(consumer=consumer, event_id=envelope.id, event_type=envelope.type)
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        return result.first() is not None
+
+    async def first_occurrence(self, kind: str, key: str) -> bool:
+        """Claim a time-driven occurrence; False when it was already raised."""
+        result = await self.session.execute(
+            pg_insert(scheduled_occurrences)
+            .values(kind=kind, key=key)
+            .on_conflict_do_nothing()
+            .returning(scheduled_occurrences.c.key)
+        )
+        return result.first() is not None
+
+    async def commit(self) -> None:
+        await self.session.flush()
+        if self._events:
+            await self.session.execute(
+                insert(outbox),
+                [
+                    {
+                        "event_id": e.id,
+                        "event_type": e.type,
+                        "subject": e.subject,
+                        "council": e.council,
+                        "partition": partition_of(e.subject),
+                        "envelope": _envelope_json(e),
+                        "traceparent": e.traceparent,
+                    }
+                    for e in self._events
+                ],
+            )
+            # Delivered to the relay's LISTEN only when the transaction commits.
+            await self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+        if self._audit:
+            await self.session.execute(insert(audit_log), self._audit)
+        await self.session.commit()
+        self._events = []
+        self._audit = []
+
+
+def _envelope_json(envelope: Envelope) -> dict[str, Any]:
+    import json
+
+    loaded: dict[str, Any] = json.loads(envelope.to_json_bytes())
+    return loaded
