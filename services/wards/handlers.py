@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.wards.domain import Ward
-from shared.events.catalogue import WardRegistered
+from shared.events.catalogue.wards import WardRegistered
 from shared.unit_of_work import UnitOfWork
 
 REFERENCE_WARDS = Path(__file__).parent / "reference" / "rotherham-wards-wd24.csv"

@@ -1,0 +1,64 @@
+"""Wards: the reference wards are loaded once, published through the outbox, and scoped to a council."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from services.wards.app import definition
+from tests.support import OTHER_COUNCIL, eventually, running_service, token
+
+
+async def test_reference_wards_are_loaded_and_each_published_once(settings_for_test):
+    settings = settings_for_test("wards")
+    async with running_service(definition, settings) as (app, client):
+        runtime = app.state.runtime
+        headers = token(settings, "officer")
+
+        async def all_published():
+            async with runtime.engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        text("SELECT count(*), count(published_at) FROM outbox WHERE event_type = 'wards.ward.registered.v1'")
+                    )
+                ).one()
+            return row if row[0] == row[1] == 25 else None
+
+        await eventually(all_published)
+        response = await client.get("/v1/wards?limit=500", headers=headers)
+        assert response.status_code == 200
+        wards = response.json()["items"]
+        assert len(wards) == 25
+        assert {"gss_code": "E05012996", "name": "Boston Castle"}.items() <= next(
+            w for w in wards if w["gss_code"] == "E05012996"
+        ).items()
+
+        # Loading again changes nothing and publishes nothing.
+        from services.wards.app import load_reference_wards
+
+        await load_reference_wards(runtime)
+        async with runtime.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar() == 25
+
+
+async def test_another_councils_officer_sees_none_of_rotherhams_wards(settings_for_test):
+    settings = settings_for_test("wards")
+    async with running_service(definition, settings) as (_, client):
+        leeds = token(settings, "officer", council=OTHER_COUNCIL)
+        assert (await client.get("/v1/wards", headers=leeds)).json()["items"] == []
+        missing = await client.get("/v1/wards/E05012996", headers=leeds)
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_ward_with_a_malformed_gss_code_is_refused_with_a_problem(settings_for_test):
+    settings = settings_for_test("wards")
+    async with running_service(definition, settings) as (_, client):
+        response = await client.post(
+            "/v1/wards",
+            json=[{"gss_code": "X123", "name": "Nowhere", "local_authority_name": "Rotherham", "boundary_set": "WD24"}],
+            headers=token(settings, "officer"),
+        )
+        assert response.status_code == 422
+        problem = response.json()
+        assert problem["title"] == "Invalid request"
+        assert "gss_code" in problem["detail"]
