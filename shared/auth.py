@@ -20,7 +20,16 @@ from shared.settings import Settings
 from shared.unit_of_work import Actor
 
 Role = Literal["admin", "officer", "finance", "approver", "forum_member", "ward_member", "partner", "applicant"]
-ROLES: tuple[str, ...] = ("admin", "officer", "finance", "approver", "forum_member", "ward_member", "partner", "applicant")
+ROLES: tuple[str, ...] = (
+    "admin",
+    "officer",
+    "finance",
+    "approver",
+    "forum_member",
+    "ward_member",
+    "partner",
+    "applicant",
+)
 
 
 @dataclass(frozen=True)

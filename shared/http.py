@@ -72,25 +72,40 @@ def install_idempotency(app: FastAPI, engine_of: Callable[[], AsyncEngine]) -> N
             claimed = (
                 await conn.execute(
                     pg_insert(idempotency_keys)
-                    .values(principal=caller, key=key, method=request.method, path=request.url.path, request_hash=request_hash)
+                    .values(
+                        principal=caller,
+                        key=key,
+                        method=request.method,
+                        path=request.url.path,
+                        request_hash=request_hash,
+                    )
                     .on_conflict_do_nothing()
                     .returning(idempotency_keys.c.key)
                 )
             ).first()
             if claimed is None:
                 stored = (
-                    await conn.execute(
-                        select(idempotency_keys).where(idempotency_keys.c.principal == caller, idempotency_keys.c.key == key)
+                    (
+                        await conn.execute(
+                            select(idempotency_keys).where(
+                                idempotency_keys.c.principal == caller, idempotency_keys.c.key == key
+                            )
+                        )
                     )
-                ).mappings().one()
+                    .mappings()
+                    .one()
+                )
         if claimed is None:
             if stored["request_hash"] != request_hash:
                 return problem_response(
-                    Problem(422, "Idempotency-Key reused", "This key was already used for a different request."), request
+                    Problem(422, "Idempotency-Key reused", "This key was already used for a different request."),
+                    request,
                 )
             if stored["status_code"] is None:
                 return problem_response(
-                    Problem(409, "Request in progress", "A request with this Idempotency-Key is still being processed."),
+                    Problem(
+                        409, "Request in progress", "A request with this Idempotency-Key is still being processed."
+                    ),
                     request,
                 )
             return Response(
@@ -116,7 +131,11 @@ def install_idempotency(app: FastAPI, engine_of: Callable[[], AsyncEngine]) -> N
                 await conn.execute(
                     update(idempotency_keys)
                     .where(where)
-                    .values(status_code=response.status_code, content_type=response.media_type or response.headers.get("content-type"), body=content)
+                    .values(
+                        status_code=response.status_code,
+                        content_type=response.media_type or response.headers.get("content-type"),
+                        body=content,
+                    )
                 )
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(content=content, status_code=response.status_code, headers=headers)
@@ -131,4 +150,6 @@ def health_routes(app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+        )

@@ -65,7 +65,9 @@ class Runtime:
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.db_url)
         self.sessions = session_factory(self.engine)
-        self.broker = create_broker(self.settings.amqp_url, prefetch=self.settings.prefetch, service=self.definition.name)
+        self.broker = create_broker(
+            self.settings.amqp_url, prefetch=self.settings.prefetch, service=self.definition.name
+        )
         self.consumers = ConsumerRuntime(
             self.broker,
             self.sessions,

@@ -48,7 +48,7 @@ def amqp_url_for_vhost(vhost: str) -> str:
 def _management_client() -> httpx.AsyncClient:
     parts = urlsplit(management_url())
     auth = (parts.username or "guest", parts.password or "guest")
-    base = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), "", "", ""))  # type: ignore[operator]
+    base = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     return httpx.AsyncClient(base_url=base, auth=auth, timeout=30)
 
 
@@ -109,7 +109,9 @@ async def truncate_all(settings: Settings) -> None:
         async with engine.begin() as conn:
             names = (
                 await conn.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
                 )
             ).scalars()
             tables = ", ".join(f'"{n}"' for n in names)
@@ -142,7 +144,9 @@ def token(
 
 
 @asynccontextmanager
-async def running_service(definition: ServiceDefinition, settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+async def running_service(
+    definition: ServiceDefinition, settings: Settings
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The service's app with its lifespan (broker, consumers, relay, schedules), driven in-process."""
     app = create_app(definition, settings)
     async with app.router.lifespan_context(app):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.wards.domain import Locality, Ward
 from services.wards.handlers import register_wards, republish_wards
+from services.wards.tables import wards
 from shared.auth import Authenticated, Principal, require
 from shared.http import Page, PageParams, make_page, page_params
 from shared.problems import Problem
@@ -53,8 +54,8 @@ async def list_wards(
         rows = (
             await session.scalars(
                 select(Ward)
-                .where(Ward.local_authority_gss == principal.council)  # type: ignore[arg-type]
-                .order_by(Ward.name)  # type: ignore[arg-type]
+                .where(wards.c.local_authority_gss == principal.council)
+                .order_by(wards.c.name)
                 .offset(page.offset)
                 .limit(page.limit + 1)
             )

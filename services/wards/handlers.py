@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.wards.domain import Ward
+from services.wards.tables import wards
 from shared.events.catalogue.wards import WardRegistered
 from shared.unit_of_work import UnitOfWork
 
@@ -64,7 +65,7 @@ async def register_wards(uow: UnitOfWork, incoming: Iterable[Ward]) -> list[Ward
 
 async def republish_wards(uow: UnitOfWork, council: str) -> int:
     """Publish every ward of a council again, so a new subscriber can build its copy."""
-    rows = (await uow.session.scalars(select(Ward).where(Ward.local_authority_gss == council))).all()  # type: ignore[arg-type]
+    rows = (await uow.session.scalars(select(Ward).where(wards.c.local_authority_gss == council))).all()
     for ward in rows:
         uow.emit(
             WardRegistered(

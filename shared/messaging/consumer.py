@@ -63,11 +63,10 @@ class ConsumerRuntime:
         self.max_attempts = max_attempts
 
     def register(self, consumer: Consumer) -> None:
-        queue = RabbitQueue(
+        queue = RabbitQueue(  # type: ignore[call-overload]
             consumer.name,
             queue_type=QueueType.QUORUM,
-            durable=True,
-            arguments=main_queue_arguments(consumer.name),  # type: ignore[arg-type]
+            arguments=main_queue_arguments(consumer.name),
         )
 
         async def on_message(message: RabbitMessage) -> None:

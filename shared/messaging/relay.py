@@ -13,6 +13,7 @@ is back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -109,10 +110,8 @@ class OutboxRelay:
         self._wake.set()
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
         self._wake.clear()
 
     async def _listen(self) -> None:
@@ -141,8 +140,10 @@ class OutboxRelay:
             if not partitions:
                 return 0
             rows = (
-                await conn.execute(_CLAIM_BATCH, {"partitions": partitions, "limit": self.batch_size})
-            ).mappings().all()
+                (await conn.execute(_CLAIM_BATCH, {"partitions": partitions, "limit": self.batch_size}))
+                .mappings()
+                .all()
+            )
             if not rows:
                 return 0
             outcomes = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)

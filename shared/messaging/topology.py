@@ -44,7 +44,9 @@ EVENT_LOG = "cohesion.events.log"
 EVENT_LOG_ARGUMENTS: dict[str, Any] = {"x-queue-type": "stream", "x-max-age": "7D", "x-max-length-bytes": 2_000_000_000}
 
 
-async def declare_events_exchange(channel: AbstractChannel, *, with_event_log: bool = True) -> aio_pika.abc.AbstractExchange:
+async def declare_events_exchange(
+    channel: AbstractChannel, *, with_event_log: bool = True
+) -> aio_pika.abc.AbstractExchange:
     """The events exchange and, bound to every key, the event log stream.
 
     The log keeps a week of every published event for ops and partner replays,

@@ -18,7 +18,9 @@ async def test_reference_wards_are_loaded_and_each_published_once(settings_for_t
             async with runtime.engine.connect() as conn:
                 row = (
                     await conn.execute(
-                        text("SELECT count(*), count(published_at) FROM outbox WHERE event_type = 'wards.ward.registered.v1'")
+                        text(
+                            "SELECT count(*), count(published_at) FROM outbox WHERE event_type = 'wards.ward.registered.v1'"
+                        )
                     )
                 ).one()
             return row if row[0] == row[1] == 25 else None

@@ -6,7 +6,6 @@ major version only additive changes are allowed; a breaking change is a new
 ``.v<N+1>`` class published alongside the old one for a deprecation window.
 """
 
-
 from shared.events.catalogue import actions, grants, notifications, wards
 
 __all__ = ["actions", "grants", "notifications", "wards"]

@@ -11,6 +11,7 @@ from shared.events.base import EventData
 GssCode = str
 Pence = int
 
+
 class FundCreated(EventData, event_type="grants.fund.created.v1"):
     fund_id: str
     name: str

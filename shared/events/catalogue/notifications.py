@@ -9,6 +9,7 @@ from shared.events.base import EventData
 GssCode = str
 Pence = int
 
+
 class DeliverySucceeded(EventData, event_type="notifications.delivery.succeeded.v1"):
     delivery_id: str
     subscription_id: str

@@ -9,6 +9,7 @@ from shared.events.base import EventData
 GssCode = str
 Pence = int
 
+
 class WardRegistered(EventData, event_type="wards.ward.registered.v1"):
     """A ward exists in a boundary set (published when wards are loaded or change)."""
 

@@ -1,0 +1,312 @@
+"""The event backbone against the real broker and database: outbox, relay, inbox, retries, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import aio_pika
+import pytest
+from cloudevents.core.bindings import rabbitmq as ce_rabbitmq
+from sqlalchemy import func, select, text
+
+from services.wards import tables as wards_tables
+from shared.db import audit_log, inbox, outbox
+from shared.events import EVENTS_EXCHANGE, Envelope, new_envelope
+from shared.events.catalogue.wards import WardRegistered
+from shared.messaging.consumer import ATTEMPT_HEADER, ERROR_HEADER, Consumer
+from shared.messaging.topology import EVENT_LOG, dlq_name
+from shared.service import Runtime, ServiceDefinition
+from shared.settings import Settings
+from shared.unit_of_work import Actor, UnitOfWork
+from tests.proxy import CuttableProxy
+from tests.support import COUNCIL, eventually, queue_depth, running_service
+
+ACTOR = Actor("test")
+
+
+def probe_definition(*consumers: Consumer) -> ServiceDefinition:
+    """A bare service on the wards database: the kernel tables, no routes or schedules of its own."""
+    return ServiceDefinition(
+        name="wards", title="probe", description="backbone probe", metadata=wards_tables.metadata, consumers=consumers
+    )
+
+
+def ward_event(code: str, name: str = "Ward") -> WardRegistered:
+    return WardRegistered(gss_code=code, name=name, local_authority_gss=COUNCIL, boundary_set="WD24")
+
+
+async def emit(runtime: Runtime, *events: WardRegistered) -> list[Envelope]:
+    async with runtime.uow(ACTOR) as uow:
+        envelopes = [uow.emit(e, subject=e.gss_code, council=COUNCIL) for e in events]
+        await uow.commit()
+    return envelopes
+
+
+async def outbox_counts(runtime: Runtime) -> tuple[int, int]:
+    async with runtime.engine.connect() as conn:
+        row = (await conn.execute(select(func.count(), func.count(outbox.c.published_at)))).one()
+    return int(row[0]), int(row[1])
+
+
+class Tap:
+    """A queue of the test's own, bound to the exchange, to see exactly what was published."""
+
+    def __init__(self, amqp_url: str, binding: str = "#") -> None:
+        self.amqp_url = amqp_url
+        self.binding = binding
+        self.messages: list[aio_pika.abc.AbstractIncomingMessage] = []
+
+    async def __aenter__(self) -> Tap:
+        self.connection = await aio_pika.connect(self.amqp_url)
+        channel = await self.connection.channel()
+        exchange = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(exchange, self.binding)
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            self.messages.append(message)
+            await message.ack()
+
+        await queue.consume(on_message)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.connection.close()
+
+    def ids(self) -> list[str]:
+        return [str(m.message_id) for m in self.messages]
+
+
+@pytest.fixture
+async def probe(settings_for_test) -> AsyncIterator[tuple[Runtime, Settings]]:
+    settings = settings_for_test("wards")
+    async with running_service(probe_definition(), settings) as (app, _):
+        yield app.state.runtime, settings
+
+
+async def test_a_rolled_back_command_publishes_nothing_and_a_committed_one_exactly_once(probe, amqp_url):
+    runtime, _ = probe
+    async with Tap(amqp_url) as tap:
+        async with runtime.uow(ACTOR) as uow:
+            uow.emit(ward_event("E05000001"), subject="E05000001", council=COUNCIL)
+            # leaving without commit rolls the change and its event back
+        [committed] = await emit(runtime, ward_event("E05000002"))
+
+        await eventually(lambda: _async(len(tap.messages) >= 1))
+        await asyncio.sleep(1.0)  # time for a stray second publish to show up
+        assert tap.ids() == [committed.id]
+        assert await outbox_counts(runtime) == (1, 1)
+
+
+async def test_a_published_event_reads_back_whole_with_the_cloudevents_sdk(probe, amqp_url):
+    runtime, _ = probe
+    async with Tap(amqp_url) as tap:
+        [sent] = await emit(runtime, ward_event("E05000003", "Boston Castle"))
+        await eventually(lambda: _async(tap.messages))
+    message = tap.messages[0]
+    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+    assert message.message_id == sent.id
+    event = ce_rabbitmq.from_rabbitmq_event(
+        ce_rabbitmq.RabbitMQMessage(headers={}, content_type=message.content_type, body=message.body)
+    )
+    attributes = event.get_attributes()
+    assert attributes["specversion"] == "1.0"
+    assert attributes["id"] == sent.id
+    assert attributes["source"] == "/cohesion/wards"
+    assert attributes["type"] == "wards.ward.registered.v1" == message.routing_key
+    assert attributes["subject"] == "E05000003"
+    assert attributes["council"] == COUNCIL
+    assert attributes["dataschema"].endswith("/wards.ward.registered.v1.json")
+    assert attributes["datacontenttype"] == "application/json"
+    assert attributes["time"] is not None
+    data = event.get_data()
+    assert isinstance(data, dict) and data["name"] == "Boston Castle"
+
+
+async def test_the_relay_survives_losing_the_broker_and_publishes_the_backlog(settings_for_test, amqp_url):
+    parts = urlsplit(amqp_url)
+    proxy = await CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5672).start()
+    via_proxy = urlunsplit(
+        (parts.scheme, f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}", parts.path, "", "")
+    )
+    settings = settings_for_test("wards", amqp_url=via_proxy)
+    try:
+        async with Tap(amqp_url) as tap, running_service(probe_definition(), settings) as (app, _):
+            runtime: Runtime = app.state.runtime
+            before = await emit(runtime, *(ward_event(f"E05{i:06d}") for i in range(20)))
+            await eventually(lambda: _async(len(tap.messages) >= 20))
+
+            await proxy.cut()
+            # With the broker gone, commands are still accepted: their events wait in the outbox.
+            during = []
+            for i in range(20, 220, 20):
+                during += await emit(runtime, *(ward_event(f"E05{j:06d}") for j in range(i, i + 20)))
+            await asyncio.sleep(1.5)
+            total, published = await outbox_counts(runtime)
+            assert total == 220
+            assert published < 220
+
+            proxy.restore()
+            await eventually(lambda: _published_all(runtime, 220), timeout=60)
+            await eventually(lambda: _async(set(tap.ids()) >= {e.id for e in before + during}), timeout=30)
+            assert set(tap.ids()) == {e.id for e in before + during}
+    finally:
+        await proxy.stop()
+
+
+async def test_two_relays_publish_each_event_once_and_keep_each_aggregates_order(settings_for_test, amqp_url):
+    settings = settings_for_test("wards", relay_batch_size=50)
+    async with (
+        Tap(amqp_url) as tap,
+        running_service(probe_definition(), settings) as (a, _),
+        running_service(probe_definition(), settings),  # a second relay on the same outbox
+    ):
+        runtime_a: Runtime = a.state.runtime
+        # 20 aggregates, 30 events each, committed interleaved in 30 transactions
+        for n in range(30):
+            await emit(runtime_a, *(ward_event(f"E05{agg:06d}", name=f"{n:03d}") for agg in range(20)))
+        await eventually(lambda: _async(len(tap.messages) >= 600), timeout=60)
+        await asyncio.sleep(0.5)
+    ids = tap.ids()
+    assert len(ids) == len(set(ids)) == 600
+    seen: dict[str, list[str]] = {}
+    for message in tap.messages:
+        body = json.loads(message.body)
+        seen.setdefault(body["subject"], []).append(body["data"]["name"])
+    assert all(names == sorted(names) for names in seen.values())
+    assert len(seen) == 20
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(settings_for_test, amqp_url):
+    effects = 0
+
+    async def record(envelope: Envelope, uow: UnitOfWork) -> None:
+        nonlocal effects
+        effects += 1
+        uow.audit("probe.effect", envelope.subject)
+
+    consumer = Consumer("test.once", ("wards.ward.registered.v1",), record)
+    settings = settings_for_test("wards")
+    async with running_service(probe_definition(consumer), settings) as (app, _):
+        runtime: Runtime = app.state.runtime
+        envelope = new_envelope("wards", ward_event("E05000009"), subject="E05000009", council=COUNCIL)
+        await publish_raw(amqp_url, envelope)
+        await publish_raw(amqp_url, envelope)
+        await eventually(lambda: _inbox_has(runtime, envelope.id))
+        await eventually(lambda: queue_depth_is(amqp_url, "test.once", 0))
+        await asyncio.sleep(0.5)
+        async with runtime.engine.connect() as conn:
+            audits = (await conn.execute(select(func.count()).where(audit_log.c.action == "probe.effect"))).scalar()
+    assert audits == 1
+    assert effects == 1
+
+
+async def test_a_message_that_always_fails_reaches_the_dlq_after_spaced_retries(settings_for_test, amqp_url):
+    attempts: list[float] = []
+
+    async def always_fails(envelope: Envelope, uow: UnitOfWork) -> None:
+        attempts.append(time.monotonic())
+        raise RuntimeError("the handler cannot cope")
+
+    consumer = Consumer("test.poison", ("wards.ward.registered.v1",), always_fails)
+    settings = settings_for_test("wards", retry_delays_ms=[300, 600], max_attempts=3)
+    async with running_service(probe_definition(consumer), settings) as (app, _):
+        runtime: Runtime = app.state.runtime
+        envelope = new_envelope("wards", ward_event("E05000010"), subject="E05000010", council=COUNCIL)
+        await publish_raw(amqp_url, envelope)
+        await eventually(lambda: queue_depth_is(amqp_url, dlq_name("test.poison"), 1), timeout=20)
+        async with runtime.engine.connect() as conn:
+            processed = (await conn.execute(select(func.count()).select_from(inbox))).scalar()
+
+    assert len(attempts) == 3
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
+    assert gaps[0] >= 0.3 and gaps[1] >= 0.6, gaps  # each retry waited out its backoff
+    assert processed == 0  # no effect was recorded for the failed event
+    dead = await get_one(amqp_url, dlq_name("test.poison"))
+    assert dead.message_id == envelope.id
+    assert dead.headers[ATTEMPT_HEADER] == 3
+    assert "the handler cannot cope" in str(dead.headers[ERROR_HEADER])
+    assert json.loads(dead.body)["id"] == envelope.id  # the message is kept whole for replay
+
+
+async def test_an_unroutable_publish_is_reported_and_the_event_kept(probe, vhost, amqp_url):
+    runtime, _ = probe
+    # Break the topology: without the event log nothing is bound to the exchange.
+    await delete_queue(amqp_url, EVENT_LOG)
+    [event] = await emit(runtime, ward_event("E05000011"))
+
+    async def failed_attempt():
+        async with runtime.engine.connect() as conn:
+            row = (await conn.execute(select(outbox).where(outbox.c.event_id == event.id))).mappings().one()
+        return row if row["attempts"] >= 1 else None
+
+    row = await eventually(failed_attempt)
+    assert row["published_at"] is None
+    assert "NO_ROUTE" in (row["last_error"] or "") or "unroutable" in (row["last_error"] or "").lower()
+    assert runtime.relay.stats.failures >= 1
+
+    # Once something is bound again, the kept event goes out.
+    async with Tap(amqp_url, "wards.#") as tap:
+        runtime.relay.wake()
+        await eventually(lambda: _async(event.id in tap.ids()), timeout=20)
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+async def _async(value: object) -> object:
+    return value
+
+
+async def _published_all(runtime: Runtime, n: int) -> bool:
+    return await outbox_counts(runtime) == (n, n)
+
+
+async def _inbox_has(runtime: Runtime, event_id: str) -> bool:
+    async with runtime.engine.connect() as conn:
+        return bool((await conn.execute(select(inbox).where(inbox.c.event_id == event_id))).first())
+
+
+async def queue_depth_is(amqp_url: str, queue: str, depth: int) -> bool:
+    return await queue_depth(amqp_url, queue) == depth
+
+
+async def publish_raw(amqp_url: str, envelope: Envelope) -> None:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+        await exchange.publish(
+            aio_pika.Message(
+                envelope.to_json_bytes(),
+                content_type="application/cloudevents+json",
+                message_id=envelope.id,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=envelope.type,
+        )
+
+
+async def get_one(amqp_url: str, queue: str) -> aio_pika.abc.AbstractIncomingMessage:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        q = await channel.declare_queue(queue, passive=True)
+        message = await q.get(no_ack=True)
+        assert message is not None
+        return message
+
+
+async def delete_queue(amqp_url: str, queue: str) -> None:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(queue)
+
+
+_ = text  # imported for ad-hoc debugging queries
