@@ -207,11 +207,41 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     health_routes(app, lambda: app.state.runtime.readiness())
     for router in definition.routers:
         app.include_router(router)
+    _event_catalogue_routes(app)
 
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     return app
+
+
+def _event_catalogue_routes(app: FastAPI) -> None:
+    """Every service serves the AsyncAPI description of the whole event catalogue."""
+    from fastapi.responses import HTMLResponse
+
+    @app.get("/asyncapi.json", tags=["events"], summary="AsyncAPI 3 document of the event catalogue")
+    async def asyncapi_json() -> dict[str, object]:
+        from shared.docs import asyncapi_document
+
+        if not hasattr(app.state, "asyncapi"):
+            app.state.asyncapi = await asyncio.to_thread(asyncapi_document)
+        document: dict[str, object] = app.state.asyncapi
+        return document
+
+    @app.get("/asyncapi", tags=["events"], summary="The event catalogue, rendered", response_class=HTMLResponse)
+    async def asyncapi_page() -> HTMLResponse:
+        return HTMLResponse(_ASYNCAPI_PAGE)
+
+
+_ASYNCAPI_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Cohesion events</title>
+<link rel="stylesheet" href="https://unpkg.com/@asyncapi/react-component@1.0.0-next.54/styles/default.min.css">
+</head><body><div id="asyncapi"></div>
+<script src="https://unpkg.com/@asyncapi/react-component@1.0.0-next.54/browser/standalone/index.js"></script>
+<script>AsyncApiStandalone.render({schema: {url: "/asyncapi.json"}, config: {show: {sidebar: true}}},
+document.getElementById("asyncapi"));</script>
+<noscript>The raw document is at <a href="/asyncapi.json">/asyncapi.json</a>.</noscript>
+</body></html>"""
 
 
 def serve(app_module: str) -> None:

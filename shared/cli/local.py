@@ -1,0 +1,155 @@
+"""``cohesion up``: the whole system on one machine, each service its own process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from shared.docs import load_definitions
+from shared.messaging.topology import declare_topology
+from shared.migrations import SERVICES, prepare_database
+from shared.settings import Settings, settings_for
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_DIR = ROOT / ".run"
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def prepare(settings: Settings) -> None:
+    """Databases migrated and every consumer's queues declared before any service publishes."""
+    for name in SERVICES:
+        await prepare_database(name)
+        _say(f"  database {settings_for(name).database_name}: migrated")
+    consumers = [(c.name, c.bindings) for d in load_definitions().values() for c in d.consumers]
+    await declare_topology(settings.amqp_url, consumers, settings.retry_delays_ms)
+    _say(f"  broker: exchange cohesion.events and {len(consumers)} consumer queues declared")
+
+
+def start_services(env: dict[str, str]) -> dict[str, subprocess.Popen[bytes]]:
+    logs = RUN_DIR / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    for name in SERVICES:
+        log = (logs / f"{name}.log").open("ab")
+        processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the services in order
+        )
+    return processes
+
+
+async def wait_ready(processes: dict[str, subprocess.Popen[bytes]], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    pending = set(processes)
+    async with httpx.AsyncClient(timeout=2) as client:
+        while pending:
+            for name in sorted(pending):
+                if processes[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited with {processes[name].returncode}; see .run/logs/{name}.log")
+                url = f"{settings_for(name).service_urls[name]}/readyz"
+                try:
+                    if (await client.get(url)).status_code == 200:
+                        pending.discard(name)
+                        _say(f"  {name}: ready on {settings_for(name).service_urls[name]}")
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))} (see .run/logs/)")
+            await asyncio.sleep(0.3)
+
+
+def stop_services(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _say(f"  {name}: killed after 15s")
+        else:
+            _say(f"  {name}: stopped")
+
+
+def where_to_look() -> str:
+    urls = settings_for("cli").service_urls
+    lines = ["", "Cohesion is running. Where to look:"]
+    for name in SERVICES:
+        lines.append(f"  {name:<14} {urls[name]}/docs   (OpenAPI: {urls[name]}/openapi.json)")
+    lines += [
+        f"  events         {urls['wards']}/asyncapi   (AsyncAPI 3: {urls['wards']}/asyncapi.json)",
+        "  broker         http://127.0.0.1:15672 (guest/guest): exchange cohesion.events, queues, DLQs",
+        "  logs           .run/logs/<service>.log (JSON, with trace ids)",
+        "",
+        "Next:",
+        "  make demo                                  drive a scenario through the running system",
+        "  uv run cohesion token --role officer       a development token for the APIs",
+        "  uv run cohesion dlq list                   dead letters, if any",
+        "",
+        "Ctrl-C stops everything.",
+    ]
+    return "\n".join(lines)
+
+
+def run_local() -> int:
+    settings = settings_for("cli")
+    busy = [n for n in SERVICES if _port_in_use(settings_for(n).port)]
+    if busy:
+        _say(f"ports already in use for {', '.join(busy)}: is another `make up` running? Stop it first.")
+        return 1
+    _say("Preparing databases and broker topology...")
+    asyncio.run(prepare(settings))
+    _say("Starting services...")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    processes = start_services(env)
+    stopping = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        asyncio.run(wait_ready(processes))
+        _say("Loading demo data from the seed papers...")
+        from shared.cli.demo import load_demo_data
+
+        for line in asyncio.run(load_demo_data()):
+            _say(f"  {line}")
+        _say(where_to_look())
+        while not stopping:
+            dead = [n for n, p in processes.items() if p.poll() is not None]
+            if dead:
+                _say(f"{', '.join(dead)} stopped unexpectedly; see .run/logs/. Stopping the rest.")
+                return 1
+            time.sleep(0.5)
+        return 0
+    except Exception as exc:
+        _say(f"start-up failed: {exc}")
+        return 1
+    finally:
+        _say("Stopping services...")
+        stop_services(processes)
