@@ -31,22 +31,23 @@ def cloudevent_model(data_model: type[EventData]) -> type[BaseModel]:
     """The structured CloudEvents envelope carrying ``data_model`` as its data."""
     event_type = data_model.event_type
     name = "".join(part.capitalize() for part in event_type.replace("_", ".").split(".")) + "Event"
-    return create_model(
-        name,
-        __config__=ConfigDict(title=event_type),
-        __doc__=(data_model.__doc__ or event_type).strip(),
-        specversion=(Literal["1.0"], ...),
-        id=(str, Field(description="UUID; also the AMQP message_id")),
-        source=(str, Field(description=f"/cohesion/{data_model.service()}")),
-        type=(Literal[event_type], Field(description="The routing key")),  # type: ignore[valid-type]
-        time=(datetime, ...),
-        subject=(str, Field(description="The aggregate id")),
-        dataschema=(str, ...),
-        datacontenttype=(Literal["application/json"], ...),
-        council=(str, Field(description="GSS code of the council (tenant)")),
-        traceparent=(str | None, Field(default=None, description="W3C trace context")),
-        data=(data_model, ...),
+    fields: dict[str, Any] = {
+        "specversion": (Literal["1.0"], ...),
+        "id": (str, Field(description="UUID; also the AMQP message_id")),
+        "source": (str, Field(description=f"/cohesion/{data_model.service()}")),
+        "type": (Literal[event_type], Field(description="The routing key")),
+        "time": (datetime, ...),
+        "subject": (str, Field(description="The aggregate id")),
+        "dataschema": (str, ...),
+        "datacontenttype": (Literal["application/json"], ...),
+        "council": (str, Field(description="GSS code of the council (tenant)")),
+        "traceparent": (str | None, Field(default=None, description="W3C trace context")),
+        "data": (data_model, ...),
+    }
+    model: type[BaseModel] = create_model(
+        name, __config__=ConfigDict(title=event_type), __doc__=(data_model.__doc__ or event_type).strip(), **fields
     )
+    return model
 
 
 def load_definitions() -> dict[str, Any]:
@@ -105,11 +106,13 @@ def _document_consumer(broker: RabbitBroker, exchange: RabbitExchange, service: 
     ]
     payload: Any = matching[0] if len(matching) == 1 else (BaseModel if not matching else _union(matching))
 
-    async def documented(event: payload) -> None:  # type: ignore[valid-type]
+    async def documented(event: Any) -> None:
         """Documentation only: the real handler runs under shared.messaging.consumer."""
 
+    documented.__annotations__["event"] = payload  # a real type, not the postponed string
+
     broker.subscriber(
-        RabbitQueue(consumer.name, queue_type=QueueType.QUORUM, routing_key=consumer.bindings[0]),  # type: ignore[call-overload]
+        RabbitQueue(consumer.name, queue_type=QueueType.QUORUM, routing_key=consumer.bindings[0]),
         exchange,
         title=f"{consumer.name}:consume",
         description=(consumer.description or f"{service} consumer") + f" — bindings: {', '.join(consumer.bindings)}",
