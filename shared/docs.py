@@ -93,6 +93,10 @@ def asyncapi_document() -> dict[str, Any]:
         schema_version="3.0.0",
     )
     document: dict[str, Any] = json.loads(spec.to_specification().to_json())
+    # Every message on the bus is a structured CloudEvent; FastStream does not say so itself.
+    document["defaultContentType"] = "application/cloudevents+json"
+    for message in document.get("components", {}).get("messages", {}).values():
+        message["contentType"] = "application/cloudevents+json"
     return document
 
 
@@ -144,3 +148,32 @@ def write_docs(out: Path) -> list[Path]:
         path.write_text(json.dumps(create_app(definition).openapi(), indent=2))
         written.append(path)
     return written
+
+
+README_START, README_END = "<!-- catalogue:start -->", "<!-- catalogue:end -->"
+
+
+def catalogue_markdown() -> str:
+    """The event catalogue as a Markdown table (kept in the README by ``cohesion docs``)."""
+    model_for("wards.ward.registered.v1")
+    lines = ["| type (routing key) | subject | data fields | meaning |", "|---|---|---|---|"]
+    for event_type, model in sorted(CATALOGUE.items()):
+        fields = ", ".join(f"`{name}`" for name in model.model_fields)
+        meaning = " ".join((model.__doc__ or "").split())
+        lines.append(f"| `{event_type}` | {model.aggregate} id | {fields} | {meaning} |")
+    return "\n".join(lines)
+
+
+def with_catalogue(readme: str) -> str:
+    head, _, rest = readme.partition(README_START)
+    _, _, tail = rest.partition(README_END)
+    return f"{head}{README_START}\n{catalogue_markdown()}\n{README_END}{tail}"
+
+
+def update_readme(path: Path) -> bool:
+    text = path.read_text()
+    updated = with_catalogue(text)
+    if updated != text:
+        path.write_text(updated)
+        return True
+    return False

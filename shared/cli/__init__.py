@@ -78,10 +78,13 @@ def demo() -> None:
 @app.command()
 def docs(out: Annotated[Path, typer.Option(help="Folder to write to")] = Path("docs")) -> None:
     """Write the AsyncAPI 3 document, each event's JSON Schema and each service's OpenAPI."""
-    from shared.docs import write_docs
+    from shared.docs import update_readme, write_docs
 
     for path in write_docs(out):
         typer.echo(str(path))
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if update_readme(readme):
+        typer.echo(f"{readme}: event catalogue updated")
 
 
 @dlq_app.command("list")

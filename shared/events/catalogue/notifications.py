@@ -1,7 +1,12 @@
-"""Events published by the notifications service."""
+"""Events published by the notifications service.
+
+Thin, like every catalogue event: ids, codes, statuses and times. A partner's
+URL, contact email and secrets never travel on the bus.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from shared.events.base import EventData
@@ -9,10 +14,84 @@ from shared.events.base import EventData
 GssCode = str
 Pence = int
 
+Channel = Literal["webhook", "email", "amqp"]
+
+
+class PartnerRegistered(EventData, event_type="notifications.partner.registered.v1"):
+    partner_id: str
+    organisation: str
+
+
+class SubscriptionCreated(EventData, event_type="notifications.subscription.created.v1"):
+    subscription_id: str
+    partner_id: str
+    channel: Channel
+    event_types: list[str]
+
+
+class SubscriptionSecretRotated(EventData, event_type="notifications.subscription.secret_rotated.v1"):
+    subscription_id: str
+    partner_id: str
+    previous_secret_expires_at: datetime
+
+
+class SubscriptionReplayRequested(EventData, event_type="notifications.subscription.replay_requested.v1"):
+    subscription_id: str
+    partner_id: str
+    created_from: datetime
+    created_to: datetime
+    deliveries: int
+
+
+class DeliveryResendRequested(EventData, event_type="notifications.delivery.resend_requested.v1"):
+    delivery_id: str
+    subscription_id: str
+    event_id: str
+
 
 class DeliverySucceeded(EventData, event_type="notifications.delivery.succeeded.v1"):
     delivery_id: str
     subscription_id: str
     event_id: str
-    channel: Literal["webhook", "email", "amqp"]
+    channel: Channel
     attempts: int
+
+
+class DeliveryFailed(EventData, event_type="notifications.delivery.failed.v1"):
+    """One attempt failed; ``next_attempt_at`` is empty when no retry follows."""
+
+    delivery_id: str
+    subscription_id: str
+    event_id: str
+    channel: Channel
+    attempt: int
+    status_code: int | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+class DeliveryExhausted(EventData, event_type="notifications.delivery.exhausted.v1"):
+    """Every scheduled attempt failed; the delivery waits for a resend or a replay."""
+
+    delivery_id: str
+    subscription_id: str
+    event_id: str
+    channel: Channel
+    attempts: int
+
+
+class EndpointDisabled(EventData, event_type="notifications.endpoint.disabled.v1"):
+    """A webhook endpoint was switched off: it answered 410 Gone, or failed for too long."""
+
+    subscription_id: str
+    partner_id: str
+    reason: Literal["gone", "sustained_failure"]
+    disabled_at: datetime
+    failing_since: datetime | None = None
+
+
+class EndpointEnabled(EventData, event_type="notifications.endpoint.enabled.v1"):
+    """A disabled webhook endpoint was switched back on by the partner or an officer."""
+
+    subscription_id: str
+    partner_id: str
