@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import idempotency_keys
 from shared.problems import Problem, problem_response
+from shared.telemetry import current_trace_id
 
 T = TypeVar("T")
 
@@ -153,3 +154,15 @@ def health_routes(app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
         )
+
+
+def install_trace_header(app: FastAPI) -> None:
+    """Every response names its trace (``X-Trace-Id``), so a caller can find it in the traces and logs."""
+
+    @app.middleware("http")
+    async def trace_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        trace_id = current_trace_id()
+        if trace_id:
+            response.headers["X-Trace-Id"] = trace_id
+        return response

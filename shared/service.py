@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, text
 
 from shared.auth import TokenVerifier
 from shared.db import create_engine, session_factory
-from shared.http import health_routes, install_idempotency
+from shared.http import health_routes, install_idempotency, install_trace_header
 from shared.messaging.broker import create_broker
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
@@ -204,6 +204,7 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     install_idempotency(app, lambda: app.state.runtime.engine)
+    install_trace_header(app)
     health_routes(app, lambda: app.state.runtime.readiness())
     for router in definition.routers:
         app.include_router(router)
