@@ -25,15 +25,18 @@ async def dead_letter_queues(settings: Settings) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=base, auth=(parts.username or "guest", parts.password or "guest")) as client:
         response = await client.get(f"/api/queues/{quote(_vhost(settings), safe='')}")
         response.raise_for_status()
-    return [
-        {"queue": q["name"], "messages": q.get("messages", 0)} for q in response.json() if q["name"].endswith(".dlq")
-    ]
+    return [{"queue": q["name"]} for q in response.json() if q["name"].endswith(".dlq")]
 
 
 async def list_dead_letters(settings: Settings, *, peek: int = 5) -> list[dict[str, Any]]:
     queues = await dead_letter_queues(settings)
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
+        # The management API's counts lag by seconds; a passive declare is exact.
+        channel = await connection.channel()
+        for entry in queues:
+            declared = await channel.declare_queue(entry["queue"], passive=True)
+            entry["messages"] = declared.declaration_result.message_count or 0
         for entry in queues:
             if not entry["messages"] or peek <= 0:
                 continue
