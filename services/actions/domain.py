@@ -64,7 +64,7 @@ class IllegalTransition(RuleBroken):
 
 
 def percent_of_time_elapsed(starts_on: date, due_on: date, today: date) -> Fraction:
-    """How far through its period an action is, 0–100, exact (no float rounding at the boundaries)."""
+    """How far through its period an action is, 0 to 100, exact (no float rounding at the boundaries)."""
     if today <= starts_on:
         return Fraction(0)
     if today >= due_on:
@@ -89,7 +89,7 @@ def rag_for_performance(value: Fraction | float) -> Rag:
 
 
 def rag(percent_complete: int, starts_on: date, due_on: date, today: date) -> Rag:
-    """Green ≥ 90, amber 70–89, red < 70; complete, or not yet started, counts as green."""
+    """Green ≥ 90, amber 70 to 89, red < 70; complete, or not yet started, counts as green."""
     if percent_complete >= 100:
         return "green"
     value = performance(percent_complete, starts_on, due_on, today)
@@ -298,9 +298,7 @@ class Milestone:
 
     def is_completed_by(self, council: str, event_type: str, subject: str) -> bool:
         return (
-            self.status == "pending"
-            and self.council == council
-            and self.binding == EventBinding(event_type, subject)
+            self.status == "pending" and self.council == council and self.binding == EventBinding(event_type, subject)
         )
 
     def is_overdue(self, today: date) -> bool:
@@ -356,7 +354,9 @@ class Indicator:
     action_id: str | None = None
     id: str = field(default_factory=new_id)
 
-    def record(self, *, period: str, period_end: date, value: float, earlier: Iterable[IndicatorValue]) -> IndicatorValue:
+    def record(
+        self, *, period: str, period_end: date, value: float, earlier: Iterable[IndicatorValue]
+    ) -> IndicatorValue:
         if any(v.period == period for v in earlier):
             raise IllegalTransition(f"A value for {period} is already recorded for indicator {self.title!r}.")
         return IndicatorValue(indicator_id=self.id, period=period, period_end=period_end, value=value)

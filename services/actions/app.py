@@ -1,0 +1,37 @@
+"""The actions service, wired: its routes, the milestone-bindings consumer and the overdue schedule."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.actions import api, tables
+from services.actions.consumers import CONSUMERS
+from services.actions.domain import today_in_london
+from services.actions.handlers import raise_overdue_milestones
+from shared.service import Runtime, Schedule, ServiceDefinition, create_app
+from shared.settings import Settings
+from shared.unit_of_work import Actor
+
+
+async def overdue_milestones(runtime: Runtime) -> None:
+    """Raise ``actions.milestone.overdue.v1`` for milestones that fell due before today (Europe/London)."""
+    async with runtime.uow(Actor("system:actions-scheduler")) as uow:
+        await raise_overdue_milestones(uow, today_in_london())
+
+
+definition = ServiceDefinition(
+    name="actions",
+    title="Cohesion — actions",
+    description=(
+        "The partnership action plan: plans and their themes, actions, milestones (some completed by events), "
+        "computed RAG, forum reviews and priority indicators. Publishes `actions.*` events."
+    ),
+    metadata=tables.metadata,
+    routers=[api.router],
+    consumers=CONSUMERS,
+    schedules=[Schedule("milestone-overdue", overdue_milestones)],
+)
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    return create_app(definition, settings)
