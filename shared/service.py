@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import MetaData, text
 
 from shared.auth import TokenVerifier
@@ -218,7 +219,6 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
 
 def _event_catalogue_routes(app: FastAPI) -> None:
     """Every service serves the AsyncAPI description of the whole event catalogue."""
-    from fastapi.responses import HTMLResponse
 
     @app.get("/asyncapi.json", tags=["events"], summary="AsyncAPI 3 document of the event catalogue")
     async def asyncapi_json() -> dict[str, object]:

@@ -68,3 +68,16 @@ async def test_missing_forged_and_underprivileged_tokens_are_problems(settings_f
         partner = await client.post("/v1/wards", json=NEW_WARD, headers=token(settings, "partner"))
         assert partner.status_code == 403
         assert "officer" in partner.json()["detail"]
+
+
+async def test_every_service_serves_its_openapi_and_the_event_catalogue(settings_for_test):
+    from shared.docs import load_definitions
+
+    for name, definition in load_definitions().items():
+        settings = settings_for_test(name)
+        async with running_service(definition, settings) as (_, client):
+            openapi = await client.get("/openapi.json")
+            assert openapi.status_code == 200, name
+            assert any(path.startswith("/v1/") for path in openapi.json()["paths"]), name
+            asyncapi = await client.get("/asyncapi.json")
+            assert asyncapi.json()["asyncapi"] == "3.0.0"
