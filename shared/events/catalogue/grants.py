@@ -19,6 +19,8 @@ Pence = int
 
 
 class FundCreated(EventData, event_type="grants.fund.created.v1"):
+    """An officer created a fund (draft), with its funders' contributions totalled."""
+
     fund_id: str
     name: str
     themes: list[str]
@@ -30,6 +32,8 @@ class FundCreated(EventData, event_type="grants.fund.created.v1"):
 
 
 class FundOpened(EventData, event_type="grants.fund.opened.v1"):
+    """The fund opened to applications."""
+
     # fund_id must stay: the actions service binds milestones to it.
     fund_id: str
     name: str
@@ -38,6 +42,8 @@ class FundOpened(EventData, event_type="grants.fund.opened.v1"):
 
 
 class FundClosed(EventData, event_type="grants.fund.closed.v1"):
+    """The fund closed to applications; decisions on those already made go on."""
+
     fund_id: str
     closed_at: datetime
 
@@ -53,6 +59,8 @@ class ApplicationCreated(EventData, event_type="grants.application.created.v1"):
 
 
 class ApplicationSubmitted(EventData, event_type="grants.application.submitted.v1"):
+    """A community group submitted its application for assessment."""
+
     application_id: str
     fund_id: str
     amount_requested_pence: Pence = Field(ge=0)
@@ -61,6 +69,8 @@ class ApplicationSubmitted(EventData, event_type="grants.application.submitted.v
 
 
 class ApplicationAssessmentStarted(EventData, event_type="grants.application.assessment_started.v1"):
+    """The forum's assessment of the application began."""
+
     application_id: str
     fund_id: str
 
@@ -74,17 +84,23 @@ class ApplicationScored(EventData, event_type="grants.application.scored.v1"):
 
 
 class ApplicationConflictDeclared(EventData, event_type="grants.application.conflict_declared.v1"):
+    """A forum member declared a conflict of interest; their score no longer counts."""
+
     application_id: str
     fund_id: str
     conflicts_declared: int
 
 
 class ApplicationRecommended(EventData, event_type="grants.application.recommended.v1"):
+    """Assessment recommends the application to the panel."""
+
     application_id: str
     fund_id: str
 
 
 class ApplicationNotRecommended(EventData, event_type="grants.application.not_recommended.v1"):
+    """Assessment does not recommend the application; the panel still decides."""
+
     application_id: str
     fund_id: str
 
@@ -111,12 +127,16 @@ class ApplicationApproved(EventData, event_type="grants.application.approved.v1"
 
 
 class ApplicationRejected(EventData, event_type="grants.application.rejected.v1"):
+    """The panel, quorate, refused the application."""
+
     application_id: str
     fund_id: str
     decided_at: datetime
 
 
 class ApplicationOffered(EventData, event_type="grants.application.offered.v1"):
+    """The award was offered on conditions, to be paid in tranches."""
+
     application_id: str
     fund_id: str
     amount_awarded_pence: Pence
@@ -124,11 +144,15 @@ class ApplicationOffered(EventData, event_type="grants.application.offered.v1"):
 
 
 class ApplicationAccepted(EventData, event_type="grants.application.accepted.v1"):
+    """The applicant accepted the offer and its conditions."""
+
     application_id: str
     fund_id: str
 
 
 class TrancheApproved(EventData, event_type="grants.application.tranche_approved.v1"):
+    """Finance approved a tranche of the award for payment."""
+
     application_id: str
     fund_id: str
     tranche_id: str
@@ -137,6 +161,8 @@ class TrancheApproved(EventData, event_type="grants.application.tranche_approved
 
 
 class TranchePaid(EventData, event_type="grants.application.tranche_paid.v1"):
+    """A tranche was paid, attributed to the funders of the award."""
+
     application_id: str
     fund_id: str
     tranche_id: str
@@ -155,16 +181,22 @@ class ApplicationPaid(EventData, event_type="grants.application.paid.v1"):
 
 
 class ApplicationMonitoringStarted(EventData, event_type="grants.application.monitoring_started.v1"):
+    """The paid grant is being monitored."""
+
     application_id: str
     fund_id: str
 
 
 class ApplicationClosed(EventData, event_type="grants.application.closed.v1"):
+    """Monitoring is complete and the grant is closed."""
+
     application_id: str
     fund_id: str
 
 
 class ApplicationWithdrawn(EventData, event_type="grants.application.withdrawn.v1"):
+    """The application was withdrawn before payment; any award went back to its funders."""
+
     application_id: str
     fund_id: str
     previous_status: str
