@@ -6,6 +6,7 @@ queue with ``cloudevents.core.bindings.rabbitmq`` gets every field back.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,8 @@ class Envelope:
     data: dict[str, Any]
     traceparent: str | None = None
     extensions: dict[str, str] = field(default_factory=dict)
+    # The exact bytes it arrived as, when it came off the broker: forwarded unchanged (e.g. to webhooks).
+    raw: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def routing_key(self) -> str:
@@ -134,4 +137,4 @@ def envelope_from_cloudevent(event: Any) -> Envelope:
 def decode_envelope(body: bytes, content_type: str | None = CLOUDEVENTS_CONTENT_TYPE) -> Envelope:
     """Read a structured-mode message the way a partner's CloudEvents SDK would."""
     message = ce_rabbitmq.RabbitMQMessage(headers={}, content_type=content_type or CLOUDEVENTS_CONTENT_TYPE, body=body)
-    return envelope_from_cloudevent(ce_rabbitmq.from_structured_event(message))
+    return dataclasses.replace(envelope_from_cloudevent(ce_rabbitmq.from_structured_event(message)), raw=body)
