@@ -18,11 +18,15 @@ Channel = Literal["webhook", "email", "amqp"]
 
 
 class PartnerRegistered(EventData, event_type="notifications.partner.registered.v1"):
+    """A partner organisation was registered with a council."""
+
     partner_id: str
     organisation: str
 
 
 class SubscriptionCreated(EventData, event_type="notifications.subscription.created.v1"):
+    """A partner subscribed an endpoint to some event types."""
+
     subscription_id: str
     partner_id: str
     channel: Channel
@@ -30,12 +34,16 @@ class SubscriptionCreated(EventData, event_type="notifications.subscription.crea
 
 
 class SubscriptionSecretRotated(EventData, event_type="notifications.subscription.secret_rotated.v1"):
+    """A new signing secret was issued; the old one keeps signing until `previous_secret_expires_at`."""
+
     subscription_id: str
     partner_id: str
     previous_secret_expires_at: datetime
 
 
 class SubscriptionReplayRequested(EventData, event_type="notifications.subscription.replay_requested.v1"):
+    """The deliveries of a subscription created in a time range are to be sent again."""
+
     subscription_id: str
     partner_id: str
     created_from: datetime
@@ -44,12 +52,16 @@ class SubscriptionReplayRequested(EventData, event_type="notifications.subscript
 
 
 class DeliveryResendRequested(EventData, event_type="notifications.delivery.resend_requested.v1"):
+    """One delivery is to be sent again, with the same webhook-id."""
+
     delivery_id: str
     subscription_id: str
     event_id: str
 
 
 class DeliverySucceeded(EventData, event_type="notifications.delivery.succeeded.v1"):
+    """The partner's endpoint accepted the delivery (2xx)."""
+
     delivery_id: str
     subscription_id: str
     event_id: str
@@ -58,7 +70,7 @@ class DeliverySucceeded(EventData, event_type="notifications.delivery.succeeded.
 
 
 class DeliveryFailed(EventData, event_type="notifications.delivery.failed.v1"):
-    """One attempt failed; ``next_attempt_at`` is empty when no retry follows."""
+    """One attempt failed; `next_attempt_at` is empty when no retry follows."""
 
     delivery_id: str
     subscription_id: str

@@ -1,0 +1,1 @@
+"""notifications — getting events to partner organisations: partners, subscriptions and signed webhooks."""

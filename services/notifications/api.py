@@ -1,0 +1,416 @@
+"""The notifications HTTP API: ``/v1/partners``, ``/v1/subscriptions`` and ``/v1/deliveries``.
+
+Officers and admins manage every partner and subscription of their council; a
+partner token (role ``partner``) sees and changes only the subscriptions and
+deliveries of its own organisation (its ``org`` claim). Anything else looks
+absent (404), never forbidden, so nothing hints at another party's records.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications import tables
+from services.notifications.domain import (
+    Delivery,
+    DeliveryAttempt,
+    IllegalState,
+    Partner,
+    Subscription,
+    new_secret,
+    valid_topic_pattern,
+)
+from services.notifications.egress import endpoint_url_problem
+from services.notifications.handlers import (
+    create_subscription,
+    enable_subscription,
+    now_utc,
+    register_partner,
+    replay_range,
+    resend_delivery,
+    rotate_secret,
+)
+from services.notifications.settings import WebhookSettings
+from shared.auth import Principal, require
+from shared.http import Page, PageParams, make_page, page_params
+from shared.problems import Problem
+from shared.service import RuntimeDep
+
+GSS_PATTERN = r"^[EWSN][0-9]{8}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+Managers = Annotated[Principal, Depends(require("admin", "officer"))]
+Readers = Annotated[Principal, Depends(require("admin", "officer", "partner"))]
+
+
+# --- Schemas -------------------------------------------------------------------------
+
+
+class PartnerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["South Yorkshire Police"])
+    organisation: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The identifier its tokens carry in the `org` claim.",
+        examples=["syp"],
+    )
+    contact_email: str = Field(pattern=EMAIL_PATTERN, max_length=320)
+
+
+class PartnerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    council: str
+    name: str
+    organisation: str
+    contact_email: str
+    created_at: AwareDatetime
+
+
+class SubscriptionIn(BaseModel):
+    partner_id: str | None = Field(default=None, description="Defaults to the caller's own partner organisation.")
+    channel: Literal["webhook"] = "webhook"
+    url: str = Field(min_length=1, max_length=2000, examples=["https://partner.example/hooks/cohesion"])
+    event_types: list[str] = Field(
+        min_length=1, max_length=50, description="RabbitMQ topic patterns.", examples=[["grants.#"]]
+    )
+    wards: list[Annotated[str, Field(pattern=GSS_PATTERN)]] = Field(default_factory=list, max_length=200)
+    themes: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _patterns(self) -> SubscriptionIn:
+        bad = [p for p in self.event_types if not valid_topic_pattern(p)]
+        if bad:
+            raise ValueError(f"not topic patterns (words, '*' or '#' between dots): {', '.join(bad)}")
+        return self
+
+
+class SubscriptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    partner_id: str
+    council: str
+    channel: str
+    url: str
+    event_types: list[str]
+    wards: list[str]
+    themes: list[str]
+    status: str
+    created_at: AwareDatetime
+    failing_since: AwareDatetime | None
+    disabled_at: AwareDatetime | None
+    disabled_reason: str | None
+    previous_secret_expires_at: AwareDatetime | None
+
+
+class SubscriptionCreatedOut(SubscriptionOut):
+    secret: str = Field(description="The signing secret; shown only now.")
+
+
+class SecretOut(BaseModel):
+    secret: str = Field(description="The new signing secret; shown only now.")
+    previous_secret_expires_at: AwareDatetime = Field(
+        description="Until then every delivery is signed with both the old and the new secret."
+    )
+
+
+class ReplayIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: AwareDatetime = Field(alias="from")
+    end: AwareDatetime = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReplayIn:
+        if self.end <= self.start:
+            raise ValueError("'to' must be after 'from'")
+        return self
+
+
+class ReplayOut(BaseModel):
+    subscription_id: str
+    deliveries: int
+
+
+class AttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    started_at: AwareDatetime
+    latency_ms: int
+    status_code: int | None
+    response_excerpt: str | None
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(description="Also the `webhook-id` header of every attempt.")
+    subscription_id: str
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: AwareDatetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: AwareDatetime
+    succeeded_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> DeliveryOut:
+        out = cls.model_validate(delivery)
+        return out if delivery.status == "pending" else out.model_copy(update={"next_attempt_at": None})
+
+
+class DeliveryWithAttemptsOut(DeliveryOut):
+    attempt_log: list[AttemptOut]
+
+
+# --- Who may see what ----------------------------------------------------------------
+
+
+def may_see(principal: Principal, partner: Partner) -> bool:
+    if partner.council != principal.council:
+        return False
+    if principal.has_any("admin", "officer"):
+        return True
+    return "partner" in principal.roles and principal.organisation == partner.organisation
+
+
+async def visible_partner(session: AsyncSession, principal: Principal, partner_id: str) -> Partner:
+    partner = await session.get(Partner, partner_id)
+    if partner is None or not may_see(principal, partner):
+        raise Problem(404, "Partner not found", f"No partner {partner_id} for you in council {principal.council}.")
+    return partner
+
+
+async def visible_subscription(
+    session: AsyncSession, principal: Principal, subscription_id: str, *, for_update: bool = False
+) -> Subscription:
+    subscription = await session.get(Subscription, subscription_id, with_for_update=for_update)
+    partner = await session.get(Partner, subscription.partner_id) if subscription else None
+    if subscription is None or partner is None or not may_see(principal, partner):
+        raise Problem(
+            404, "Subscription not found", f"No subscription {subscription_id} for you in council {principal.council}."
+        )
+    return subscription
+
+
+async def visible_delivery(
+    session: AsyncSession, principal: Principal, delivery_id: str, *, for_update: bool = False
+) -> Delivery:
+    delivery = await session.get(Delivery, delivery_id, with_for_update=for_update)
+    if delivery is None or delivery.council != principal.council:
+        raise Problem(404, "Delivery not found", f"No delivery {delivery_id} for you in council {principal.council}.")
+    try:
+        await visible_subscription(session, principal, delivery.subscription_id)
+    except Problem:
+        raise Problem(
+            404, "Delivery not found", f"No delivery {delivery_id} for you in council {principal.council}."
+        ) from None
+    return delivery
+
+
+def _own_partner_filter(principal: Principal) -> list[object]:
+    conditions: list[object] = [tables.partners.c.council == principal.council]
+    if not principal.has_any("admin", "officer"):
+        conditions.append(tables.partners.c.organisation == principal.organisation)
+    return conditions
+
+
+def _illegal(exc: IllegalState) -> Problem:
+    return Problem(409, "Illegal state", str(exc), current_state=exc.current)
+
+
+# --- Routes --------------------------------------------------------------------------
+
+
+def routers(config: WebhookSettings) -> list[APIRouter]:
+    partners = APIRouter(prefix="/v1/partners", tags=["partners"])
+    subscriptions = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+    deliveries = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
+
+    @partners.post("", status_code=status.HTTP_201_CREATED, summary="Register a partner organisation")
+    async def post_partner(body: PartnerIn, runtime: RuntimeDep, principal: Managers) -> PartnerOut:
+        async with runtime.uow(principal.actor) as uow:
+            clash = await uow.session.scalar(
+                select(Partner).where(
+                    tables.partners.c.council == principal.council,
+                    tables.partners.c.organisation == body.organisation,
+                )
+            )
+            if clash is not None:
+                raise Problem(
+                    409, "Partner exists", f"Organisation {body.organisation!r} is already partner {clash.id}."
+                )
+            partner = Partner(
+                id=str(uuid.uuid4()), council=principal.council, created_at=now_utc(), **body.model_dump()
+            )
+            await register_partner(uow, partner)
+        return PartnerOut.model_validate(partner)
+
+    @partners.get("", summary="Partners you may see")
+    async def list_partners(
+        runtime: RuntimeDep, principal: Readers, page: Annotated[PageParams, Depends(page_params)]
+    ) -> Page[PartnerOut]:
+        async with runtime.sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(Partner)
+                    .where(*_own_partner_filter(principal))  # type: ignore[arg-type]
+                    .order_by(tables.partners.c.name, tables.partners.c.id)
+                    .offset(page.offset)
+                    .limit(page.limit + 1)
+                )
+            ).all()
+        return make_page([PartnerOut.model_validate(p) for p in rows], page)
+
+    @partners.get("/{partner_id}", summary="One partner")
+    async def get_partner(partner_id: str, runtime: RuntimeDep, principal: Readers) -> PartnerOut:
+        async with runtime.sessions() as session:
+            return PartnerOut.model_validate(await visible_partner(session, principal, partner_id))
+
+    @subscriptions.post("", status_code=status.HTTP_201_CREATED, summary="Subscribe a webhook to events")
+    async def post_subscription(
+        body: SubscriptionIn, runtime: RuntimeDep, principal: Readers
+    ) -> SubscriptionCreatedOut:
+        problem = endpoint_url_problem(
+            body.url, production=runtime.settings.environment == "production", allowed_hosts=config.allowed_hosts
+        )
+        if problem:
+            raise Problem(422, "Endpoint not allowed", problem, field="url")
+        async with runtime.uow(principal.actor) as uow:
+            if body.partner_id is not None:
+                partner = await visible_partner(uow.session, principal, body.partner_id)
+            else:
+                # A partner's own organisation is implied; an officer must say which partner.
+                own = None
+                if not principal.has_any("admin", "officer"):
+                    own = await uow.session.scalar(select(Partner).where(*_own_partner_filter(principal)))  # type: ignore[arg-type]
+                if own is None:
+                    raise Problem(422, "Partner required", "Name the partner_id this subscription belongs to.")
+                partner = own
+            subscription = Subscription(
+                id=str(uuid.uuid4()),
+                partner_id=partner.id,
+                council=partner.council,
+                channel=body.channel,
+                url=body.url,
+                event_types=list(dict.fromkeys(body.event_types)),
+                wards=list(dict.fromkeys(body.wards)),
+                themes=list(dict.fromkeys(body.themes)),
+                secret=new_secret(),
+                created_at=now_utc(),
+            )
+            await create_subscription(uow, subscription)
+        return SubscriptionCreatedOut.model_validate(subscription)
+
+    @subscriptions.get("", summary="Subscriptions you may see")
+    async def list_subscriptions(
+        runtime: RuntimeDep,
+        principal: Readers,
+        page: Annotated[PageParams, Depends(page_params)],
+        partner_id: Annotated[str | None, Query()] = None,
+    ) -> Page[SubscriptionOut]:
+        query = (
+            select(Subscription)
+            .join(Partner, tables.partners.c.id == tables.subscriptions.c.partner_id)
+            .where(*_own_partner_filter(principal))  # type: ignore[arg-type]
+        )
+        if partner_id:
+            query = query.where(tables.subscriptions.c.partner_id == partner_id)
+        async with runtime.sessions() as session:
+            rows = (
+                await session.scalars(
+                    query.order_by(tables.subscriptions.c.created_at, tables.subscriptions.c.id)
+                    .offset(page.offset)
+                    .limit(page.limit + 1)
+                )
+            ).all()
+        return make_page([SubscriptionOut.model_validate(s) for s in rows], page)
+
+    @subscriptions.get("/{subscription_id}", summary="One subscription")
+    async def get_subscription(subscription_id: str, runtime: RuntimeDep, principal: Readers) -> SubscriptionOut:
+        async with runtime.sessions() as session:
+            return SubscriptionOut.model_validate(await visible_subscription(session, principal, subscription_id))
+
+    @subscriptions.post("/{subscription_id}/secret:rotate", summary="Issue a new signing secret")
+    async def post_rotate(subscription_id: str, runtime: RuntimeDep, principal: Readers) -> SecretOut:
+        async with runtime.uow(principal.actor) as uow:
+            subscription = await visible_subscription(uow.session, principal, subscription_id, for_update=True)
+            secret = await rotate_secret(uow, subscription, config.secret_grace)
+        assert subscription.previous_secret_expires_at is not None
+        return SecretOut(secret=secret, previous_secret_expires_at=subscription.previous_secret_expires_at)
+
+    @subscriptions.post("/{subscription_id}:enable", summary="Switch a disabled endpoint back on")
+    async def post_enable(subscription_id: str, runtime: RuntimeDep, principal: Readers) -> SubscriptionOut:
+        async with runtime.uow(principal.actor) as uow:
+            subscription = await visible_subscription(uow.session, principal, subscription_id, for_update=True)
+            try:
+                await enable_subscription(uow, subscription)
+            except IllegalState as exc:
+                raise _illegal(exc) from exc
+        return SubscriptionOut.model_validate(subscription)
+
+    @subscriptions.post("/{subscription_id}:replay", summary="Deliver again everything created in a time range")
+    async def post_replay(subscription_id: str, body: ReplayIn, runtime: RuntimeDep, principal: Readers) -> ReplayOut:
+        async with runtime.uow(principal.actor) as uow:
+            subscription = await visible_subscription(uow.session, principal, subscription_id, for_update=True)
+            count = await replay_range(uow, subscription, body.start, body.end)
+        return ReplayOut(subscription_id=subscription_id, deliveries=count)
+
+    @subscriptions.get("/{subscription_id}/deliveries", summary="Deliveries of one subscription, newest first")
+    async def list_deliveries(
+        subscription_id: str,
+        runtime: RuntimeDep,
+        principal: Readers,
+        page: Annotated[PageParams, Depends(page_params)],
+        status: Annotated[Literal["pending", "succeeded", "failed", "exhausted"] | None, Query()] = None,
+    ) -> Page[DeliveryOut]:
+        async with runtime.sessions() as session:
+            await visible_subscription(session, principal, subscription_id)
+            query = select(Delivery).where(tables.deliveries.c.subscription_id == subscription_id)
+            if status:
+                query = query.where(tables.deliveries.c.status == status)
+            rows = (
+                await session.scalars(
+                    query.order_by(tables.deliveries.c.created_at.desc(), tables.deliveries.c.id)
+                    .offset(page.offset)
+                    .limit(page.limit + 1)
+                )
+            ).all()
+        return make_page([DeliveryOut.of(d) for d in rows], page)
+
+    @deliveries.get("/{delivery_id}", summary="One delivery with its attempt log")
+    async def get_delivery(delivery_id: str, runtime: RuntimeDep, principal: Readers) -> DeliveryWithAttemptsOut:
+        async with runtime.sessions() as session:
+            delivery = await visible_delivery(session, principal, delivery_id)
+            attempts = (
+                await session.scalars(
+                    select(DeliveryAttempt)
+                    .where(tables.delivery_attempts.c.delivery_id == delivery_id)
+                    .order_by(tables.delivery_attempts.c.number)
+                )
+            ).all()
+        return DeliveryWithAttemptsOut(
+            **DeliveryOut.of(delivery).model_dump(), attempt_log=[AttemptOut.model_validate(a) for a in attempts]
+        )
+
+    @deliveries.post("/{delivery_id}:resend", summary="Send a delivery again (same webhook-id)")
+    async def post_resend(delivery_id: str, runtime: RuntimeDep, principal: Readers) -> DeliveryOut:
+        async with runtime.uow(principal.actor) as uow:
+            delivery = await visible_delivery(uow.session, principal, delivery_id, for_update=True)
+            await resend_delivery(uow, delivery)
+        return DeliveryOut.of(delivery)
+
+    return [partners, subscriptions, deliveries]

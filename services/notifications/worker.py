@@ -1,0 +1,280 @@
+"""The webhook delivery worker: claims due deliveries, signs and POSTs them, records every attempt.
+
+A claim is a short transaction (``FOR UPDATE SKIP LOCKED``) that leases the
+delivery by pushing its ``next_attempt_at`` past the request's timeout, so
+several workers never send one delivery at once and a worker that dies
+mid-request leaves the delivery to be tried again (with the same
+``webhook-id``) once the lease runs out. The HTTP request itself runs outside
+any database transaction.
+
+Endpoints are isolated from each other: at most ``per_endpoint_concurrency``
+deliveries to one subscription are in flight in this process, and the claim
+never takes more than that for one subscription, so a slow endpoint with a
+backlog never holds up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from sqlalchemy import text
+from standardwebhooks.webhooks import Webhook
+
+from services.notifications.domain import AttemptResult, secrets_in_force
+from services.notifications.egress import EndpointRefused, GuardedTransport
+from services.notifications.handlers import record_attempt
+from services.notifications.settings import WebhookSettings
+from shared.events import CLOUDEVENTS_CONTENT_TYPE
+from shared.service import Runtime
+from shared.telemetry import span_from
+from shared.unit_of_work import Actor
+
+log = logging.getLogger(__name__)
+
+EXCERPT_BYTES = 500
+USER_AGENT = "Cohesion-Webhooks/1.0"
+WORKER_ACTOR = Actor("system:webhook-delivery")
+
+_CLAIM = text(
+    """
+    SELECT d.id, d.subscription_id, d.event_id, d.event_type, s.url,
+           s.secret, s.previous_secret, s.previous_secret_expires_at, e.body, e.traceparent
+    FROM deliveries d
+    JOIN subscriptions s ON s.id = d.subscription_id
+    JOIN received_events e ON e.event_id = d.event_id
+    WHERE d.id IN (
+        SELECT id FROM (
+            SELECT due.id,
+                   row_number() OVER (PARTITION BY due.subscription_id ORDER BY due.next_attempt_at) AS place
+            FROM deliveries due
+            WHERE due.status = 'pending' AND due.next_attempt_at <= :now
+              AND NOT (due.subscription_id = ANY(:full))
+        ) ranked
+        WHERE ranked.place <= :per_endpoint
+    )
+      AND s.status = 'active'
+    ORDER BY d.next_attempt_at
+    LIMIT :limit
+    FOR UPDATE OF d SKIP LOCKED
+    """
+)
+
+_LEASE = text("UPDATE deliveries SET next_attempt_at = :until WHERE id = ANY(:ids)")
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One claimed delivery: everything needed to send it."""
+
+    delivery_id: str
+    subscription_id: str
+    event_id: str
+    event_type: str
+    url: str
+    secrets: tuple[str, ...]
+    body: bytes
+    traceparent: str | None
+
+
+def signature_header(secrets: tuple[str, ...] | list[str], msg_id: str, timestamp: datetime, body: bytes) -> str:
+    """``webhook-signature``: one ``v1,<base64>`` per secret in force, space-separated."""
+    data = body.decode("utf-8")
+    return " ".join(Webhook(secret).sign(msg_id, timestamp, data) for secret in secrets)
+
+
+def webhook_headers(dispatch: Dispatch, timestamp: datetime) -> dict[str, str]:
+    return {
+        "content-type": CLOUDEVENTS_CONTENT_TYPE,
+        "user-agent": USER_AGENT,
+        "webhook-id": dispatch.delivery_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+        "webhook-signature": signature_header(dispatch.secrets, dispatch.delivery_id, timestamp, dispatch.body),
+    }
+
+
+def new_client(config: WebhookSettings, *, production: bool) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=GuardedTransport(allowed_hosts=config.allowed_hosts, require_https=production),
+        timeout=httpx.Timeout(config.timeout_seconds),
+        follow_redirects=False,
+    )
+
+
+class DeliveryWorker:
+    def __init__(self, runtime: Runtime, config: WebhookSettings, client: httpx.AsyncClient | None = None) -> None:
+        self.runtime = runtime
+        self.config = config
+        self.client = client or new_client(config, production=runtime.settings.environment == "production")
+        self.in_flight: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._rand = random.Random()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                claimed = 0
+                capacity = self.config.max_in_flight - len(self._tasks)
+                if capacity > 0:
+                    try:
+                        dispatches = await self.claim(capacity)
+                    except Exception:
+                        log.exception("claiming due deliveries failed")
+                        dispatches = []
+                    for dispatch in dispatches:
+                        self._start(dispatch)
+                    claimed = len(dispatches)
+                if claimed and claimed == capacity:
+                    continue  # probably more due: claim again straight away
+                await self._sleep(self.config.poll_seconds)
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.client.aclose()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+    def _start(self, dispatch: Dispatch) -> None:
+        self.in_flight[dispatch.subscription_id] += 1
+        task = asyncio.create_task(self.deliver(dispatch), name=f"webhook-{dispatch.delivery_id}")
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            self.in_flight[dispatch.subscription_id] -= 1
+            if self.in_flight[dispatch.subscription_id] <= 0:
+                del self.in_flight[dispatch.subscription_id]
+            self._wake.set()  # room for another delivery (perhaps to the same endpoint)
+
+        task.add_done_callback(done)
+
+    async def claim(self, limit: int) -> list[Dispatch]:
+        now = datetime.now(UTC)
+        per_endpoint = self.config.per_endpoint_concurrency
+        full = [s for s, n in self.in_flight.items() if n >= per_endpoint]
+        async with self.runtime.engine.begin() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        _CLAIM,
+                        {"now": now, "full": full, "per_endpoint": per_endpoint, "limit": limit},
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            chosen: list[Dispatch] = []
+            taken: Counter[str] = Counter()
+            for row in rows:
+                sub = row["subscription_id"]
+                if self.in_flight[sub] + taken[sub] >= per_endpoint:
+                    continue  # left unclaimed: the row lock ends with this transaction
+                taken[sub] += 1
+                chosen.append(
+                    Dispatch(
+                        delivery_id=row["id"],
+                        subscription_id=sub,
+                        event_id=row["event_id"],
+                        event_type=row["event_type"],
+                        url=row["url"],
+                        secrets=tuple(
+                            secrets_in_force(
+                                row["secret"], row["previous_secret"], row["previous_secret_expires_at"], now
+                            )
+                        ),
+                        body=bytes(row["body"]),
+                        traceparent=row["traceparent"],
+                    )
+                )
+            if chosen:
+                until = now + timedelta(seconds=self.config.lease_seconds + self.config.timeout_seconds)
+                await conn.execute(_LEASE, {"until": until, "ids": [d.delivery_id for d in chosen]})
+        return chosen
+
+    async def deliver(self, dispatch: Dispatch) -> None:
+        result = await self.send(dispatch)
+        try:
+            async with self.runtime.uow(WORKER_ACTOR) as uow:
+                await record_attempt(
+                    uow,
+                    dispatch.delivery_id,
+                    result,
+                    schedule=self.config.retry_schedule,
+                    disable_after=self.config.disable_after,
+                    rand=self._rand,
+                )
+        except Exception:
+            # The lease runs out and the delivery is sent again, with the same webhook-id.
+            log.exception("recording the attempt on delivery %s failed", dispatch.delivery_id)
+
+    async def send(self, dispatch: Dispatch) -> AttemptResult:
+        """POST the CloudEvent, signed, inside a span continuing the event's trace."""
+        started_at = datetime.now(UTC)
+        clock = time.perf_counter()
+        with span_from(
+            dispatch.traceparent,
+            "webhook deliver",
+            SpanKind.INTERNAL,
+            **{
+                "cloudevents.event_id": dispatch.event_id,
+                "cloudevents.event_type": dispatch.event_type,
+                "cohesion.delivery_id": dispatch.delivery_id,
+                "cohesion.subscription_id": dispatch.subscription_id,
+            },
+        ) as span:
+            try:
+                async with self.client.stream(
+                    "POST", dispatch.url, content=dispatch.body, headers=webhook_headers(dispatch, started_at)
+                ) as response:
+                    excerpt = await _read_excerpt(response)
+                span.set_attribute("http.response.status_code", response.status_code)
+                return AttemptResult(
+                    started_at=started_at,
+                    latency_ms=_elapsed_ms(clock),
+                    status_code=response.status_code,
+                    response_excerpt=excerpt,
+                    retry_after=response.headers.get("retry-after"),
+                )
+            except EndpointRefused as exc:
+                error = f"refused: {exc}"
+            except httpx.TimeoutException as exc:
+                error = f"timeout: {type(exc).__name__}"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # anything else is still an attempt: recorded and retried, never lost
+                log.exception("delivery %s failed unexpectedly", dispatch.delivery_id)
+                error = f"{type(exc).__name__}: {exc}"
+            span.set_status(Status(StatusCode.ERROR, error))
+            return AttemptResult(started_at=started_at, latency_ms=_elapsed_ms(clock), error=error[:500])
+
+
+async def _read_excerpt(response: httpx.Response) -> str | None:
+    """The first bytes of the answer, never the whole of a possibly huge body."""
+    collected = b""
+    async for chunk in response.aiter_bytes():
+        collected += chunk
+        if len(collected) >= EXCERPT_BYTES:
+            break
+    return collected.decode("utf-8", errors="replace")[:EXCERPT_BYTES] or None
+
+
+def _elapsed_ms(clock: float) -> int:
+    return int((time.perf_counter() - clock) * 1000)
+
+
+async def run_delivery_worker(runtime: Runtime, config: WebhookSettings) -> None:
+    """The long-running delivery loop (started from a schedule; it returns only if it fails)."""
+    await DeliveryWorker(runtime, config).run()
