@@ -25,7 +25,7 @@ infra: ## Make sure uv, PostgreSQL, RabbitMQ and its management API are up
 	@bash deploy/infra.sh ensure
 
 up: infra install ## Run everything locally with demo data (Ctrl-C stops it)
-	$(RUN) cohesion up
+	$(RUN) cohesion up || [ $$? -eq 130 ]  # 130: stopped with Ctrl-C, as intended
 
 test: infra install ## Run the test suite (extra pytest options: PYTEST_ARGS=...)
 	$(RUN) pytest $(PYTEST_ARGS)

@@ -122,7 +122,8 @@ def run_local() -> int:
     _say("Preparing databases and broker topology...")
     asyncio.run(prepare(settings))
     _say("Starting services...")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The demo's partner endpoint listens on this machine; development only.
+    env = {"COHESION_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1,localhost", **os.environ, "PYTHONUNBUFFERED": "1"}
     processes = start_services(env)
     stopping = False
 
