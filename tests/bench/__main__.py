@@ -1,0 +1,112 @@
+"""``python -m tests.bench``: full stack vs hand-written pipeline, and relay lag at a steady rate.
+
+Everything runs in a vhost and databases of its own, removed at the end (also on
+errors and Ctrl-C). The phases run one after another, never overlapping, so
+each has the machine to itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from tests.bench import full_stack, hand_written, relay_lag
+from tests.bench.common import LagResult, PipelineResult, render, scratch
+from tests.support import amqp_url_for_vhost, migrated_services
+
+PHASES = ("hand", "full", "lag")
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument("--commands", type=int, default=None, help="commands per pipeline (default 2000; quick 300)")
+    parser.add_argument("--concurrency", type=int, default=32, help="commands in flight (default 32)")
+    parser.add_argument("--warmup", type=int, default=None, help="unmeasured commands first (default commands/10)")
+    parser.add_argument("--lag-seconds", type=float, default=None, help="relay lag run length (default 10; quick 3)")
+    parser.add_argument("--lag-rate", type=float, default=100.0, help="events per second for relay lag (default 100)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 300 commands, 3 s of relay lag")
+    parser.add_argument("--only", choices=PHASES, action="append", help="run only these phases (repeatable)")
+    parser.add_argument(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the service processes, for experiments (e.g. OTEL_SDK_DISABLED=true)",
+    )
+    parser.add_argument("--profile", type=Path, help="run the services under cProfile, writing <dir>/<service>.prof")
+    args = parser.parse_args(argv)
+    if args.commands is None:
+        args.commands = 300 if args.quick else 2000
+    if args.lag_seconds is None:
+        args.lag_seconds = 3.0 if args.quick else 10.0
+    if args.warmup is None:
+        args.warmup = max(args.concurrency, args.commands // 10)
+    args.phases = tuple(args.only or PHASES)
+    return args
+
+
+async def main(args: argparse.Namespace, command_line: str) -> int:
+    notes: list[str] = []
+    hand: PipelineResult | None = None
+    full: PipelineResult | None = None
+    lag: LagResult | None = None
+    services = [s for s in ("wards", "grants") if s in migrated_services()]
+    async with scratch(services, extra_databases=(hand_written.PRODUCER_DB, hand_written.CONSUMER_DB)) as made:
+        print(f"scratch vhost {made.vhost}, databases {made.db_prefix}_*", file=sys.stderr)
+        if "hand" in args.phases:
+            print("hand-written pipeline ...", file=sys.stderr)
+            hand = await hand_written.run(
+                made,
+                amqp_url_for_vhost(made.vhost),
+                commands=args.commands,
+                concurrency=args.concurrency,
+                warmup=args.warmup,
+            )
+        if "full" in args.phases:
+            if "grants" in services and await full_stack.consumer_exists():
+                print("full stack ...", file=sys.stderr)
+                full = await full_stack.run(
+                    made,
+                    commands=args.commands,
+                    concurrency=args.concurrency,
+                    warmup=args.warmup,
+                    profile_dir=args.profile,
+                    extra_env=dict(item.split("=", 1) for item in args.service_env),
+                )
+            else:
+                notes.append(
+                    f"full stack SKIPPED: the grants service has no {full_stack.CONSUMER} consumer (or no migrations) yet"
+                )
+        if "lag" in args.phases:
+            print("relay lag ...", file=sys.stderr)
+            lag = await relay_lag.run(made.vhost, rate=args.lag_rate, seconds=args.lag_seconds)
+    notes += [
+        "latency = consumer's inbox.processed_at (PostgreSQL now(): the consumer transaction's START, so the"
+        " commit itself, ~1 ms, is not counted — alike for both) minus the client's send time; same host clock",
+        "throughput = commands / (last effect - first send); closed loop at the given concurrency, after"
+        f" {args.warmup} unmeasured warm-up commands",
+        "the hand-written pipeline has no HTTP, no JSON validation, no auth, no audit row and no tracing, and runs"
+        " in one process; the full stack is HTTP -> wards process -> RabbitMQ -> grants process",
+        f"machine: {os.cpu_count()} CPUs shared by PostgreSQL, RabbitMQ, the services and this client",
+    ]
+    print(render(command_line, full, hand, lag, notes))
+    return 0
+
+
+def run() -> None:
+    argv = sys.argv[1:]
+    args = parse(argv)
+    command_line = shlex.join(["uv", "run", "python", "-m", "tests.bench", *argv])
+    try:
+        sys.exit(asyncio.run(main(args, command_line)))
+    except KeyboardInterrupt:
+        print("interrupted; scratch vhost and databases removed", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()
