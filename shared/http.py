@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import idempotency_keys
 from shared.problems import Problem, problem_response
@@ -51,95 +53,114 @@ def make_page(items: Sequence[T], params: PageParams) -> Page[T]:
     return Page[T](items=list(items[: params.limit]), next_cursor=cursor)
 
 
-def install_idempotency(app: FastAPI, engine_of: Callable[[], AsyncEngine]) -> None:
+class IdempotencyMiddleware:
     """Replays the stored response when a POST is retried with the same ``Idempotency-Key``.
 
     The key is scoped to the caller; reusing it for a different request is an
-    error, and a retry arriving while the first attempt runs gets 409.
+    error, and a retry arriving while the first attempt runs gets 409. Pure
+    ASGI, so requests without the header pay nothing.
     """
 
-    @app.middleware("http")
-    async def idempotency(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        key = request.headers.get("idempotency-key")
-        if request.method != "POST" or not key:
-            return await call_next(request)
+    def __init__(self, app: ASGIApp, engine_of: Callable[[], AsyncEngine]) -> None:
+        self.app = app
+        self.engine_of = engine_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get("idempotency-key")
+        if not key:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
         if len(key) > 200:
-            return problem_response(Problem(400, "Invalid Idempotency-Key", "At most 200 characters."), request)
+            await problem_response(Problem(400, "Invalid Idempotency-Key", "At most 200 characters."), request)(
+                scope, receive, send
+            )
+            return
         body = await request.body()
-        request_hash = hashlib.sha256(request.method.encode() + request.url.path.encode() + b"\n" + body).hexdigest()
-        caller = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()
-        engine = engine_of()
+        request_hash = hashlib.sha256(b"POST " + scope["path"].encode() + b"\n" + body).hexdigest()
+        caller = hashlib.sha256(headers.get("authorization", "").encode()).hexdigest()
+        where = (idempotency_keys.c.principal == caller) & (idempotency_keys.c.key == key)
+        engine = self.engine_of()
         async with engine.begin() as conn:
             claimed = (
                 await conn.execute(
                     pg_insert(idempotency_keys)
-                    .values(
-                        principal=caller,
-                        key=key,
-                        method=request.method,
-                        path=request.url.path,
-                        request_hash=request_hash,
-                    )
+                    .values(principal=caller, key=key, method="POST", path=scope["path"], request_hash=request_hash)
                     .on_conflict_do_nothing()
                     .returning(idempotency_keys.c.key)
                 )
             ).first()
-            if claimed is None:
-                stored = (
-                    (
-                        await conn.execute(
-                            select(idempotency_keys).where(
-                                idempotency_keys.c.principal == caller, idempotency_keys.c.key == key
-                            )
-                        )
-                    )
-                    .mappings()
-                    .one()
-                )
-        if claimed is None:
-            if stored["request_hash"] != request_hash:
-                return problem_response(
-                    Problem(422, "Idempotency-Key reused", "This key was already used for a different request."),
-                    request,
-                )
-            if stored["status_code"] is None:
-                return problem_response(
-                    Problem(
-                        409, "Request in progress", "A request with this Idempotency-Key is still being processed."
-                    ),
-                    request,
-                )
-            return Response(
-                content=stored["body"],
-                status_code=stored["status_code"],
-                media_type=stored["content_type"],
-                headers={"Idempotent-Replayed": "true"},
-            )
+            stored = None if claimed else (await conn.execute(select(idempotency_keys).where(where))).mappings().one()
+        if stored is not None:
+            await self._answer_retry(stored, request_hash, request)(scope, receive, send)
+            return
 
-        where = (idempotency_keys.c.principal == caller) & (idempotency_keys.c.key == key)
+        # Run the request with its body replayed, capturing the response to store it.
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await self._store(engine, where, start, b"".join(chunks))
+                    await send(start)
+                    await send({"type": "http.response.body", "body": b"".join(chunks)})
+
         try:
-            response = await call_next(request)
+            await self.app(scope, replay, capture)
         except Exception:
             async with engine.begin() as conn:
                 await conn.execute(delete(idempotency_keys).where(where))
             raise
-        chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
-        content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
+
+    @staticmethod
+    def _answer_retry(stored: Any, request_hash: str, request: Request) -> Response:
+        if stored["request_hash"] != request_hash:
+            return problem_response(
+                Problem(422, "Idempotency-Key reused", "This key was already used for a different request."), request
+            )
+        if stored["status_code"] is None:
+            return problem_response(
+                Problem(409, "Request in progress", "A request with this Idempotency-Key is still being processed."),
+                request,
+            )
+        return Response(
+            content=stored["body"],
+            status_code=stored["status_code"],
+            media_type=stored["content_type"],
+            headers={"Idempotent-Replayed": "true"},
+        )
+
+    @staticmethod
+    async def _store(engine: AsyncEngine, where: Any, start: Message, body: bytes) -> None:
+        status_code = int(start.get("status", 500))
+        content_type = Headers(raw=start.get("headers", [])).get("content-type")
         async with engine.begin() as conn:
-            if response.status_code >= 500:
+            if status_code >= 500:
                 await conn.execute(delete(idempotency_keys).where(where))  # a server error may be retried
             else:
                 await conn.execute(
                     update(idempotency_keys)
                     .where(where)
-                    .values(
-                        status_code=response.status_code,
-                        content_type=response.media_type or response.headers.get("content-type"),
-                        body=content,
-                    )
+                    .values(status_code=status_code, content_type=content_type, body=body)
                 )
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(content=content, status_code=response.status_code, headers=headers)
 
 
 def health_routes(app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]]]) -> None:
@@ -156,13 +177,22 @@ def health_routes(app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]
         )
 
 
-def install_trace_header(app: FastAPI) -> None:
+class TraceHeaderMiddleware:
     """Every response names its trace (``X-Trace-Id``), so a caller can find it in the traces and logs."""
 
-    @app.middleware("http")
-    async def trace_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        trace_id = current_trace_id()
-        if trace_id:
-            response.headers["X-Trace-Id"] = trace_id
-        return response
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_trace_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                trace_id = current_trace_id()
+                if trace_id:
+                    message["headers"] = [*message.get("headers", []), (b"x-trace-id", trace_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, with_trace_id)

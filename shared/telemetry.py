@@ -18,8 +18,9 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -27,25 +28,54 @@ _propagator = TraceContextTextMapPropagator()
 _configured = False
 
 
+class RecordWhenExported(Sampler):
+    """Record spans only while something exports them; the trace context travels either way.
+
+    With no exporter, spans are non-recording but still carry a trace id, so
+    ``traceparent`` crosses the outbox and the broker and logs keep their
+    ``trace_id`` — without paying for spans nobody reads. Once an exporter is
+    added, the configured sampler (``OTEL_TRACES_SAMPLER``, default parent-based
+    always-on) decides.
+    """
+
+    def __init__(self) -> None:
+        self.exporting = False
+        self._when_exporting = sampling._get_from_env_or_default()
+        self._otherwise = sampling.ParentBased(sampling.ALWAYS_OFF)
+
+    def should_sample(self, *args: Any, **kwargs: Any) -> sampling.SamplingResult:
+        chosen = self._when_exporting if self.exporting else self._otherwise
+        return chosen.should_sample(*args, **kwargs)
+
+    def get_description(self) -> str:
+        return f"RecordWhenExported({self._when_exporting.get_description()})"
+
+
+_sampler = RecordWhenExported()
+
+
 def setup_telemetry(service: str, exporter: SpanExporter | None = None) -> TracerProvider:
     """Install a tracer provider named for the service; export OTLP when configured."""
     global _configured
     provider = trace.get_tracer_provider()
-    if _configured and isinstance(provider, TracerProvider):
-        if exporter is not None:
-            provider.add_span_processor(BatchSpanProcessor(exporter))
-        return provider
-    provider = TracerProvider(resource=Resource.create({"service.name": f"cohesion-{service}"}))
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    if not (_configured and isinstance(provider, TracerProvider)):
+        provider = TracerProvider(resource=Resource.create({"service.name": f"cohesion-{service}"}), sampler=_sampler)
+        if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            add_exporter(provider, BatchSpanProcessor(OTLPSpanExporter()))
+        trace.set_tracer_provider(provider)
+        _configured = True
+        _setup_logging(service)
     if exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
-    _configured = True
-    _setup_logging(service)
+        add_exporter(provider, BatchSpanProcessor(exporter))
     return provider
+
+
+def add_exporter(provider: TracerProvider, processor: SpanProcessor) -> None:
+    """Export spans through ``processor``, and from now on record them."""
+    provider.add_span_processor(processor)
+    _sampler.exporting = True
 
 
 def tracer(name: str = "cohesion") -> trace.Tracer:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -13,7 +11,7 @@ from services.wards.app import definition as wards
 from shared.events import Envelope
 from shared.messaging.consumer import Consumer
 from shared.service import ServiceDefinition
-from shared.telemetry import setup_telemetry
+from shared.telemetry import add_exporter, setup_telemetry
 from shared.unit_of_work import UnitOfWork
 from tests.support import eventually, running_service, token
 
@@ -22,10 +20,8 @@ TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
 async def test_the_trace_of_a_command_reaches_the_consumer_in_another_service(settings_for_test):
     exporter = InMemorySpanExporter()
-    setup_telemetry("wards")
-    provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider = setup_telemetry("wards")
+    add_exporter(provider, SimpleSpanProcessor(exporter))
 
     consumed: list[str] = []
 
