@@ -73,9 +73,9 @@ async def test_missing_forged_and_underprivileged_tokens_are_problems(settings_f
 async def test_every_service_serves_its_openapi_and_the_event_catalogue(settings_for_test):
     from shared.docs import load_definitions
 
-    for name, definition in load_definitions().items():
+    for name, service in load_definitions().items():
         settings = settings_for_test(name)
-        async with running_service(definition, settings) as (_, client):
+        async with running_service(service, settings) as (_, client):
             openapi = await client.get("/openapi.json")
             assert openapi.status_code == 200, name
             assert any(path.startswith("/v1/") for path in openapi.json()["paths"]), name
