@@ -18,16 +18,20 @@ from sqlalchemy import select
 
 from services.grants import handlers
 from services.grants.domain import (
+    AWARDED,
     DEFAULT_CRITERIA,
     DEFAULT_QUORUM,
     MAX_SCORE,
+    AlreadyErased,
     Application,
     ConflictOfInterest,
     Contribution,
+    FinalReportOutstanding,
     Fund,
     FundNotOpen,
     GrantsError,
     IllegalTransition,
+    MonitoringReport,
     Organisation,
     Overcommitted,
     QuorumNotMet,
@@ -39,7 +43,15 @@ from shared.http import Page, PageParams, make_page, page_params
 from shared.problems import Problem, problem_response
 from shared.service import RuntimeDep
 
-CONFLICTING = (IllegalTransition, FundNotOpen, Overcommitted, QuorumNotMet, ConflictOfInterest)
+CONFLICTING = (
+    IllegalTransition,
+    FundNotOpen,
+    Overcommitted,
+    QuorumNotMet,
+    ConflictOfInterest,
+    FinalReportOutstanding,
+    AlreadyErased,
+)
 
 
 class GrantsRoute(APIRoute):
@@ -144,7 +156,7 @@ async def post_fund(body: FundIn, runtime: RuntimeDep, principal: Officer) -> Fu
     return FundOut.of(fund)
 
 
-@router.get("/funds", summary="Funds of your council")
+@router.get("/funds", summary="Funds of your council (drafts: council staff only)")
 async def list_funds(
     runtime: RuntimeDep,
     principal: Authenticated,
@@ -152,6 +164,8 @@ async def list_funds(
     fund_status: Annotated[Literal["draft", "open", "closed"] | None, Query(alias="status")] = None,
 ) -> Page[FundOut]:
     query = select(Fund).where(funds.c.council == principal.council)
+    if not handlers.sees_draft_funds(principal):
+        query = query.where(funds.c.status.in_(list(handlers.PUBLISHED_FUNDS)))
     if fund_status:
         query = query.where(funds.c.status == fund_status)
     async with runtime.sessions() as session:
@@ -257,6 +271,8 @@ class ApplicationIn(BaseModel):
     amount_requested_pence: int = Field(gt=0)
     ward_codes: list[GSS] = Field(min_length=1, examples=[["E05012996"]])
     theme: str = Field(min_length=1)
+    starts_on: date | None = Field(default=None, description="When the project plans to start")
+    ends_on: date | None = Field(default=None, description="When the project plans to end")
 
     def details(self) -> dict[str, Any]:
         return {**self.model_dump(exclude={"organisation"}), "organisation": self.organisation.to_domain()}
@@ -269,6 +285,8 @@ class ApplicationPatch(BaseModel):
     amount_requested_pence: int | None = Field(default=None, gt=0)
     ward_codes: list[GSS] | None = Field(default=None, min_length=1)
     theme: str | None = Field(default=None, min_length=1)
+    starts_on: date | None = None
+    ends_on: date | None = None
 
     def changes(self) -> dict[str, Any]:
         changes = self.model_dump(exclude_unset=True, exclude={"organisation"})
@@ -282,8 +300,8 @@ class OrganisationOut(BaseModel):
     type: str
     charity_number: str | None
     company_number: str | None
-    contact_name: str
-    contact_email: str
+    contact_name: str | None = Field(description="None once erased, and in the published view")
+    contact_email: str | None
     contact_phone: str | None
 
 
@@ -313,11 +331,29 @@ class FunderShareOut(BaseModel):
     released_pence: int
 
 
+class MonitoringReportOut(BaseModel):
+    id: str
+    financial_year: str
+    summary: str
+    spend_to_date_pence: int
+    beneficiaries_reached: int
+    outcomes: str
+    final: bool
+    status: str
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    review_comments: str | None
+
+    @classmethod
+    def of(cls, report: MonitoringReport) -> MonitoringReportOut:
+        return cls.model_validate(report, from_attributes=True)
+
+
 class ApplicationOut(BaseModel):
     id: str
     fund_id: str
     council: str
-    applicant: str
+    applicant: str | None = Field(description="Hidden in the published view")
     organisation: OrganisationOut
     title: str
     summary: str
@@ -326,7 +362,10 @@ class ApplicationOut(BaseModel):
     amount_paid_pence: int
     ward_codes: list[str]
     theme: str
+    starts_on: date | None
+    ends_on: date | None
     status: str
+    personal_data_erased_at: datetime | None
     recommendation_reasons: str | None
     decision_reasons: str | None
     decided_at: datetime | None
@@ -339,24 +378,37 @@ class ApplicationOut(BaseModel):
     average_score: float | None
     funder_shares: list[FunderShareOut]
     tranches: list[TrancheOut]
+    monitoring_reports: list[MonitoringReportOut] = Field(description="Not in the published view")
 
     @classmethod
     def of(cls, application: Application, principal: Principal) -> ApplicationOut:
         staff = handlers.sees_every_application(principal)
-        simple = {
-            name: getattr(application, name)
-            for name in cls.model_fields
-            if name
-            not in {"organisation", "scores", "conflicts_declared", "funder_shares", "tranches", "average_score"}
+        # What a partner reads of an awarded grant that is not its own: no person, no assessment, no reports.
+        published = not staff and application.applicant != principal.subject
+        nested = {
+            "organisation",
+            "scores",
+            "conflicts_declared",
+            "funder_shares",
+            "tranches",
+            "average_score",
+            "monitoring_reports",
         }
+        simple = {name: getattr(application, name) for name in cls.model_fields if name not in nested}
+        organisation = application.organisation.without_contact() if published else application.organisation
+        if published:
+            simple.update(applicant=None, recommendation_reasons=None, decision_reasons=None)
         return cls(
             **simple,
-            organisation=OrganisationOut.model_validate(application.organisation, from_attributes=True),
+            organisation=OrganisationOut.model_validate(organisation, from_attributes=True),
             scores=[ScoreOut.model_validate(s, from_attributes=True) for s in application.scores] if staff else [],
             conflicts_declared=len(application.conflicts) if staff else 0,
             average_score=application.average_score if staff else None,
             funder_shares=[FunderShareOut.model_validate(c, from_attributes=True) for c in application.commitments],
-            tranches=[TrancheOut.model_validate(t, from_attributes=True) for t in application.tranches],
+            tranches=[]
+            if published
+            else [TrancheOut.model_validate(t, from_attributes=True) for t in application.tranches],
+            monitoring_reports=[] if published else [MonitoringReportOut.of(r) for r in application.monitoring_reports],
         )
 
 
@@ -376,7 +428,10 @@ async def post_application(
     return ApplicationOut.of(application, principal)
 
 
-@router.get("/applications", summary="Applications: your own, or (council staff) all of your council's")
+@router.get(
+    "/applications",
+    summary="Applications: your own; all of your council's (staff); awarded grants, without personal data (partners)",
+)
 async def list_applications(
     runtime: RuntimeDep,
     principal: Authenticated,
@@ -385,7 +440,9 @@ async def list_applications(
     application_status: Annotated[str | None, Query(alias="status")] = None,
 ) -> Page[ApplicationOut]:
     query = select(Application).where(applications.c.council == principal.council)
-    if not handlers.sees_every_application(principal):
+    if handlers.reads_published_only(principal):
+        query = query.where((applications.c.applicant == principal.subject) | applications.c.status.in_(list(AWARDED)))
+    elif not handlers.sees_every_application(principal):
         query = query.where(applications.c.applicant == principal.subject)
     if fund_id:
         query = query.where(applications.c.fund_id == fund_id)
@@ -401,7 +458,7 @@ async def list_applications(
 async def get_application(application_id: str, runtime: RuntimeDep, principal: Authenticated) -> ApplicationOut:
     # Read inside the unit of work: leaving it rolls back, which expires what was loaded.
     async with runtime.uow(principal.actor) as uow:
-        application, _ = await handlers.load_application(uow, principal, application_id)
+        application, _ = await handlers.load_application(uow, principal, application_id, published_ok=True)
         return ApplicationOut.of(application, principal)
 
 
@@ -558,8 +615,78 @@ async def post_monitoring(application_id: str, runtime: RuntimeDep, principal: O
     return ApplicationOut.of(application, principal)
 
 
-@router.post("/applications/{application_id}/close", summary="Close a monitored grant")
+@router.post(
+    "/applications/{application_id}/close", summary="Close a monitored grant once its final report is accepted"
+)
 async def post_close_grant(application_id: str, runtime: RuntimeDep, principal: Officer) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.close_grant(uow, principal, application_id)
+    return ApplicationOut.of(application, principal)
+
+
+# --- Monitoring reports ---------------------------------------------------------------------------
+
+
+class MonitoringReportIn(BaseModel):
+    financial_year: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2017-18"], description="1 April to 31 March")
+    summary: str = Field(min_length=1, max_length=10_000)
+    spend_to_date_pence: int = Field(ge=0)
+    beneficiaries_reached: int = Field(ge=0)
+    outcomes: str = Field(default="", max_length=10_000)
+    final: bool = Field(default=False, description="The last report of the grant; once accepted, it may close")
+
+
+@router.post(
+    "/applications/{application_id}/monitoring-reports",
+    status_code=status.HTTP_201_CREATED,
+    summary="The grantee submits its monitoring report for a financial year (or resubmits one sent back)",
+)
+async def post_monitoring_report(
+    application_id: str, body: MonitoringReportIn, runtime: RuntimeDep, principal: Authenticated
+) -> MonitoringReportOut:
+    async with runtime.uow(principal.actor) as uow:
+        _, report = await handlers.submit_monitoring_report(
+            uow, principal, application_id, MonitoringReport(**body.model_dump())
+        )
+        return MonitoringReportOut.of(report)
+
+
+@router.get("/applications/{application_id}/monitoring-reports", summary="A grant's monitoring reports")
+async def list_monitoring_reports(
+    application_id: str, runtime: RuntimeDep, principal: Authenticated
+) -> list[MonitoringReportOut]:
+    async with runtime.uow(principal.actor) as uow:
+        application, _ = await handlers.load_application(uow, principal, application_id)
+        return [MonitoringReportOut.of(r) for r in application.monitoring_reports]
+
+
+class ReviewIn(BaseModel):
+    outcome: Literal["accepted", "more_information_needed"]
+    comments: str = Field(default="", max_length=5000)
+
+
+@router.post(
+    "/applications/{application_id}/monitoring-reports/{report_id}/review",
+    summary="An officer accepts a monitoring report or asks for more information",
+)
+async def post_review(
+    application_id: str, report_id: str, body: ReviewIn, runtime: RuntimeDep, principal: Officer
+) -> MonitoringReportOut:
+    async with runtime.uow(principal.actor) as uow:
+        _, report = await handlers.review_monitoring_report(
+            uow, principal, application_id, report_id, body.outcome, body.comments
+        )
+        return MonitoringReportOut.of(report)
+
+
+# --- Erasure --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/applications/{application_id}/erasure",
+    summary="Erase the applicant's personal data on request; the grant record stays, anonymised",
+)
+async def post_erasure(application_id: str, runtime: RuntimeDep, principal: Officer) -> ApplicationOut:
+    async with runtime.uow(principal.actor) as uow:
+        application = await handlers.erase_personal_data(uow, principal, application_id)
     return ApplicationOut.of(application, principal)

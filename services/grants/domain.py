@@ -10,18 +10,70 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 DEFAULT_CRITERIA: tuple[str, ...] = ("community benefit", "need", "deliverability", "value for money")
 DEFAULT_QUORUM = 3
 MAX_SCORE = 5
+LONDON = ZoneInfo("Europe/London")
+# How many days before 31 March a grant is reminded that its monitoring report is due.
+DEFAULT_REPORT_NOTICE_DAYS = 30
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def today_in_london(now: datetime | None = None) -> date:
+    """The council's date (Europe/London), whatever the server's zone."""
+    return (now or datetime.now(LONDON)).astimezone(LONDON).date()
+
+
+@dataclass(frozen=True, order=True)
+class FinancialYear:
+    """A UK financial year, 1 April to 31 March, named like ``2017-18``."""
+
+    start_year: int
+
+    @classmethod
+    def of(cls, day: date) -> FinancialYear:
+        return cls(day.year if day.month >= 4 else day.year - 1)
+
+    @classmethod
+    def parse(cls, label: str) -> FinancialYear:
+        head, _, tail = label.partition("-")
+        if not (head.isdigit() and len(head) == 4 and tail.isdigit() and len(tail) == 2):
+            raise InvalidReport(f"Financial year {label!r} is not written like 2017-18.", field="financial_year")
+        year = cls(int(head))
+        if year.label != label:
+            raise InvalidReport(
+                f"{label!r} is not a financial year; did you mean {year.label}?", field="financial_year"
+            )
+        return year
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}-{(self.start_year + 1) % 100:02d}"
+
+    @property
+    def starts_on(self) -> date:
+        return date(self.start_year, 4, 1)
+
+    @property
+    def ends_on(self) -> date:
+        """31 March: also the day the year's monitoring report is due."""
+        return date(self.start_year + 1, 3, 31)
+
+    @property
+    def previous(self) -> FinancialYear:
+        return FinancialYear(self.start_year - 1)
+
+    def __str__(self) -> str:
+        return self.label
 
 
 # --- Errors ---------------------------------------------------------------------------------------
@@ -110,6 +162,30 @@ class QuorumNotMet(GrantsError):
 
 class ConflictOfInterest(GrantsError):
     title = "Conflict of interest"
+
+
+class InvalidReport(GrantsError):
+    title = "Invalid monitoring report"
+
+
+class FinalReportOutstanding(GrantsError):
+    title = "Final report outstanding"
+
+    def __init__(self, application_id: str) -> None:
+        super().__init__(
+            f"Grant {application_id} closes only once its final monitoring report has been accepted.",
+            final_report_accepted=False,
+        )
+
+
+class AlreadyErased(GrantsError):
+    title = "Personal data already erased"
+
+    def __init__(self, application_id: str, erased_at: datetime) -> None:
+        super().__init__(
+            f"The personal data of application {application_id} was erased at {erased_at.isoformat()}.",
+            erased_at=erased_at.isoformat(),
+        )
 
 
 # --- Money ----------------------------------------------------------------------------------------
@@ -258,6 +334,19 @@ class Fund:
             raise IllegalTransition("fund", self.status, "close")
         self.status, self.closed_at = FundStatus.CLOSED, now
 
+    def due_to_open(self, today: date) -> bool:
+        """A draft whose opening date has come, and whose closing date has not yet passed."""
+        return (
+            self.status == FundStatus.DRAFT
+            and self.opens_on is not None
+            and self.opens_on <= today
+            and (self.closes_on is None or today <= self.closes_on)
+        )
+
+    def due_to_close(self, today: date) -> bool:
+        """An open fund stays open through its closing date and closes the day after."""
+        return self.status == FundStatus.OPEN and self.closes_on is not None and self.closes_on < today
+
     def ensure_accepting_applications(self) -> None:
         if self.status != FundStatus.OPEN:
             raise FundNotOpen(self.id, self.status)
@@ -336,6 +425,10 @@ BEFORE_PAYMENT = frozenset(
 SCORING = frozenset({S.IN_ASSESSMENT, S.RECOMMENDED, S.NOT_RECOMMENDED})
 AWARDED = frozenset({S.APPROVED, S.OFFERED, S.ACCEPTED, S.PAID, S.MONITORING, S.CLOSED})
 
+# A grant is live once money has reached the grantee and until it closes: it then owes a
+# monitoring report for every financial year it was live in.
+LIVE = frozenset({S.ACCEPTED, S.PAID, S.MONITORING})
+
 # action -> (states it is allowed from, state it leads to)
 MOVES: dict[str, tuple[frozenset[str], str]] = {
     "submit": (frozenset({S.DRAFT}), S.SUBMITTED),
@@ -354,19 +447,24 @@ MOVES: dict[str, tuple[frozenset[str], str]] = {
 }
 
 # What an applicant may change in a draft; status, awards and scores move only through the lifecycle.
-REVISABLE = frozenset({"organisation", "title", "summary", "amount_requested_pence", "ward_codes", "theme"})
+REVISABLE = frozenset(
+    {"organisation", "title", "summary", "amount_requested_pence", "ward_codes", "theme", "starts_on", "ends_on"}
+)
 
 ORGANISATION_TYPES = ("charity", "cic", "community_group", "social_enterprise", "company", "other")
 
 
 @dataclass(frozen=True)
 class Organisation:
-    """The applicant organisation; its contact is personal data and never leaves this service."""
+    """The applicant organisation; its contact is personal data and never leaves this service.
+
+    The contact is ``None`` once the person's data has been erased on request.
+    """
 
     name: str
     type: str
-    contact_name: str
-    contact_email: str
+    contact_name: str | None
+    contact_email: str | None
     contact_phone: str | None = None
     charity_number: str | None = None
     company_number: str | None = None
@@ -380,6 +478,9 @@ class Organisation:
             raise InvalidApplication("A charity must give its charity number.", field="charity_number")
         if self.type in ("cic", "company") and not self.company_number:
             raise InvalidApplication(f"A {self.type} must give its company number.", field="company_number")
+
+    def without_contact(self) -> Organisation:
+        return replace(self, contact_name=None, contact_email=None, contact_phone=None)
 
 
 def check_wards(codes: Collection[str], wards_of_council: Collection[str], council: str) -> None:
@@ -444,6 +545,57 @@ class Tranche:
         self.status, self.paid_at = TrancheStatus.PAID, now
 
 
+class ReportStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    MORE_INFORMATION_NEEDED = "more_information_needed"
+
+
+REVIEW_OUTCOMES = (ReportStatus.ACCEPTED, ReportStatus.MORE_INFORMATION_NEEDED)
+
+
+@dataclass(eq=False)
+class MonitoringReport:
+    """The grantee's account of a financial year: what was spent, who was reached, what changed."""
+
+    financial_year: str
+    summary: str
+    spend_to_date_pence: int
+    beneficiaries_reached: int
+    outcomes: str = ""
+    final: bool = False
+    status: str = ReportStatus.SUBMITTED
+    submitted_by: str | None = None
+    submitted_at: datetime | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_comments: str | None = None
+    id: str = field(default_factory=new_id)
+
+    def check(self) -> None:
+        if not self.summary.strip():
+            raise InvalidReport("A monitoring report needs a summary.", field="summary")
+        if self.spend_to_date_pence < 0:
+            raise InvalidReport("Spend to date cannot be negative.", field="spend_to_date_pence")
+        if self.beneficiaries_reached < 0:
+            raise InvalidReport("Beneficiaries reached cannot be negative.", field="beneficiaries_reached")
+
+    def revise_from(self, other: MonitoringReport) -> None:
+        """A resubmission after "more information needed": the same report, new content."""
+        self.summary, self.outcomes, self.final = other.summary, other.outcomes, other.final
+        self.spend_to_date_pence, self.beneficiaries_reached = other.spend_to_date_pence, other.beneficiaries_reached
+
+    def review(self, outcome: str, comments: str, by: str, now: datetime) -> None:
+        if outcome not in REVIEW_OUTCOMES:
+            raise InvalidReport(f"A review is one of {', '.join(REVIEW_OUTCOMES)}.", field="outcome")
+        if self.status != ReportStatus.SUBMITTED:
+            raise IllegalTransition(f"monitoring report for {self.financial_year}", self.status, "review")
+        if outcome == ReportStatus.MORE_INFORMATION_NEEDED and not comments.strip():
+            raise InvalidReport("Say what more information is needed.", field="comments")
+        self.status, self.review_comments = outcome, comments
+        self.reviewed_by, self.reviewed_at = by, now
+
+
 @dataclass(eq=False)
 class Application:
     """A community group's application to a fund, from draft to a closed (or withdrawn) grant."""
@@ -464,6 +616,10 @@ class Application:
     decided_by: str | None = None
     decided_at: datetime | None = None
     conditions: list[str] = field(default_factory=list)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    personal_data_erased_at: datetime | None = None
+    personal_data_erased_by: str | None = None
     created_at: datetime | None = None
     submitted_at: datetime | None = None
     updated_at: datetime | None = None
@@ -471,6 +627,7 @@ class Application:
     conflicts: list[Conflict] = field(default_factory=list)
     commitments: list[Commitment] = field(default_factory=list)
     tranches: list[Tranche] = field(default_factory=list)
+    monitoring_reports: list[MonitoringReport] = field(default_factory=list)
     id: str = field(default_factory=new_id)
 
     @classmethod
@@ -487,6 +644,8 @@ class Application:
         theme: str,
         wards_of_council: Collection[str],
         now: datetime,
+        starts_on: date | None = None,
+        ends_on: date | None = None,
     ) -> Application:
         fund.ensure_accepting_applications()
         application = cls(
@@ -499,6 +658,8 @@ class Application:
             amount_requested_pence=amount_requested_pence,
             ward_codes=list(dict.fromkeys(ward_codes)),
             theme=theme,
+            starts_on=starts_on,
+            ends_on=ends_on,
             created_at=now,
             updated_at=now,
         )
@@ -522,6 +683,10 @@ class Application:
         if self.theme not in fund.themes:
             raise InvalidApplication(
                 f"Theme {self.theme!r} is not one of the fund's themes.", field="theme", themes=list(fund.themes)
+            )
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise InvalidApplication(
+                f"The project ends ({self.ends_on}) before it starts ({self.starts_on}).", field="ends_on"
             )
         check_wards(self.ward_codes, wards_of_council, fund.council)
 
@@ -702,7 +867,94 @@ class Application:
         self.updated_at = now
 
     def close(self, now: datetime) -> None:
+        """A monitored grant closes once its final monitoring report has been accepted."""
+        allowed, _ = MOVES["close"]
+        if self.status not in allowed:
+            raise IllegalTransition("application", self.status, "close")
+        if not any(r.final and r.status == ReportStatus.ACCEPTED for r in self.monitoring_reports):
+            raise FinalReportOutstanding(self.id)
         self._move("close")
+        self.updated_at = now
+
+    # Monitoring
+
+    @property
+    def is_live(self) -> bool:
+        """Money has been paid and the grant is not closed: it owes monitoring reports."""
+        return self.status in LIVE and self.amount_paid_pence > 0
+
+    @property
+    def first_paid_on(self) -> date | None:
+        paid = [today_in_london(t.paid_at) for t in self.tranches if t.paid_at is not None]
+        return min(paid) if paid else None
+
+    def owes_report_for(self, year: FinancialYear) -> bool:
+        """A live grant owes a report for each financial year in which money had been paid by 31 March."""
+        first = self.first_paid_on
+        return self.is_live and first is not None and first <= year.ends_on
+
+    def report_for(self, year: FinancialYear) -> MonitoringReport | None:
+        return next((r for r in self.monitoring_reports if r.financial_year == year.label), None)
+
+    def monitoring_notices(self, today: date, notice_days: int = DEFAULT_REPORT_NOTICE_DAYS) -> list[Notice]:
+        """What the grant should be told today about its reports (the caller makes each notice fire once).
+
+        Due: from ``notice_days`` before 31 March up to 31 March itself, while that year's report has
+        not been submitted. Overdue: any day of the following year, while the report for the year that
+        ended on the last 31 March has still not been submitted.
+        """
+        notices: list[Notice] = []
+        current = FinancialYear.of(today)
+        window_opens = current.ends_on - timedelta(days=notice_days)
+        if window_opens <= today and self.owes_report_for(current) and self.report_for(current) is None:
+            notices.append(Notice("due", current))
+        previous = current.previous
+        if self.owes_report_for(previous) and self.report_for(previous) is None:
+            notices.append(Notice("overdue", previous))
+        return notices
+
+    def submit_report(self, report: MonitoringReport, by: str, now: datetime) -> MonitoringReport:
+        """File the grantee's report for a year; a report sent back for more information may be filed again."""
+        if not self.is_live:
+            raise IllegalTransition("application", self.status, "submit_monitoring_report")
+        report.check()
+        year = FinancialYear.parse(report.financial_year)
+        today = today_in_london(now)
+        if year.starts_on > today or not self.owes_report_for(year):
+            raise InvalidReport(
+                f"Grant {self.id} owes no monitoring report for {year}: reports cover the financial years "
+                "in which it has been paid, up to the current one.",
+                field="financial_year",
+            )
+        existing = self.report_for(year)
+        if existing is None:
+            self.monitoring_reports.append(report)
+        elif existing.status == ReportStatus.MORE_INFORMATION_NEEDED:
+            existing.revise_from(report)
+            report = existing
+        else:
+            raise IllegalTransition(f"monitoring report for {year}", existing.status, "submit")
+        report.status, report.submitted_by, report.submitted_at = ReportStatus.SUBMITTED, by, now
+        report.reviewed_by = report.reviewed_at = None
+        self.updated_at = now
+        return report
+
+    def review_report(self, report_id: str, outcome: str, comments: str, by: str, now: datetime) -> MonitoringReport:
+        report = next((r for r in self.monitoring_reports if r.id == report_id), None)
+        if report is None:
+            raise LookupError(report_id)
+        report.review(outcome, comments, by, now)
+        self.updated_at = now
+        return report
+
+    # Erasure on request
+
+    def erase_personal_data(self, by: str, now: datetime) -> None:
+        """Forget the contact person; the grant itself (amounts, wards, decisions, ledger) stays."""
+        if self.personal_data_erased_at is not None:
+            raise AlreadyErased(self.id, self.personal_data_erased_at)
+        self.organisation = self.organisation.without_contact()
+        self.personal_data_erased_at, self.personal_data_erased_by = now, by
         self.updated_at = now
 
     def withdraw(self, fund: Fund, now: datetime) -> tuple[str, int]:
@@ -714,6 +966,14 @@ class Application:
         previous = self._move("withdraw")
         self.updated_at = now
         return previous, released
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A monitoring notice owed today: ``kind`` is ``due`` or ``overdue``."""
+
+    kind: str
+    year: FinancialYear
 
 
 # --- The fund's report ----------------------------------------------------------------------------

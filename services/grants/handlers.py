@@ -7,14 +7,23 @@ one fund queue up behind each other and the ledger can never be overcommitted.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from services.grants.domain import Application, Fund
+from services.grants.domain import (
+    AWARDED,
+    DEFAULT_REPORT_NOTICE_DAYS,
+    LIVE,
+    Application,
+    Fund,
+    FundStatus,
+    MonitoringReport,
+)
 from services.grants.tables import applications, funds, known_wards
 from shared.auth import Principal
 from shared.events import Envelope, EventData
@@ -22,10 +31,18 @@ from shared.events.catalogue import grants as ev
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import Consumer
 from shared.problems import Problem
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import Actor, UnitOfWork
 
-# Roles that see every application of their council (admin always does).
+log = logging.getLogger(__name__)
+
+# Roles that see every application and every fund of their council, drafts included (admin always does).
 STAFF_ROLES = ("officer", "forum_member", "finance", "approver")
+# Roles that read only what the council publishes: open and closed funds, and awarded grants without
+# personal data. (An applicant sees published funds and its own applications.)
+PUBLISHED_READERS = ("partner", "ward_member")
+PUBLISHED_FUNDS = (FundStatus.OPEN, FundStatus.CLOSED)
+
+SCHEDULER = Actor("system:grants-scheduler")
 
 
 def now() -> datetime:
@@ -76,41 +93,58 @@ def sees_every_application(principal: Principal) -> bool:
     return principal.has_any(*STAFF_ROLES)
 
 
-def may_see(principal: Principal, application: Application) -> bool:
-    return application.council == principal.council and (
-        sees_every_application(principal) or application.applicant == principal.subject
-    )
+def sees_draft_funds(principal: Principal) -> bool:
+    return principal.has_any(*STAFF_ROLES)
+
+
+def reads_published_only(principal: Principal) -> bool:
+    """Partners (and ward members) read awarded grants, never drafts, assessments or personal data."""
+    return not sees_every_application(principal) and bool(principal.roles.intersection(PUBLISHED_READERS))
 
 
 async def load_fund(
     uow: UnitOfWork, principal: Principal, fund_id: str, *, lock: bool = False, shared: bool = False
 ) -> Fund:
-    """The fund of the principal's council; ``lock`` takes its row lock (``shared``: a share lock)."""
+    """The fund of the principal's council; ``lock`` takes its row lock (``shared``: a share lock).
+
+    A draft fund is not yet published: only council staff see it; to anyone else it does not exist.
+    """
     query = select(Fund).where(funds.c.id == fund_id)
     if lock:
         query = query.with_for_update(read=shared).execution_options(populate_existing=True)
     fund = (await uow.session.scalars(query)).one_or_none()
-    if fund is None or fund.council != principal.council:
+    if (
+        fund is None
+        or fund.council != principal.council
+        or (fund.status not in PUBLISHED_FUNDS and not sees_draft_funds(principal))
+    ):
         raise Problem(404, "Fund not found", f"No fund {fund_id} in council {principal.council}.")
     return fund
 
 
 async def load_application(
-    uow: UnitOfWork, principal: Principal, application_id: str, *, lock: bool = False
+    uow: UnitOfWork, principal: Principal, application_id: str, *, lock: bool = False, published_ok: bool = False
 ) -> tuple[Application, Fund]:
-    """The application and its fund; locked (fund first) when the command may change either."""
+    """The application and its fund; locked (fund first) when the command may change either.
+
+    ``published_ok``: a read that partners may make, of an awarded grant (the caller redacts it).
+    """
     row = (
         await uow.session.execute(
-            select(applications.c.fund_id, applications.c.council, applications.c.applicant).where(
-                applications.c.id == application_id
-            )
+            select(
+                applications.c.fund_id, applications.c.council, applications.c.applicant, applications.c.status
+            ).where(applications.c.id == application_id)
         )
     ).first()
-    if (
-        row is None
-        or row.council != principal.council
-        or not (sees_every_application(principal) or row.applicant == principal.subject)
-    ):
+    visible = row is not None and (
+        row.council == principal.council
+        and (
+            sees_every_application(principal)
+            or row.applicant == principal.subject
+            or (published_ok and reads_published_only(principal) and row.status in AWARDED)
+        )
+    )
+    if row is None or not visible:
         raise Problem(404, "Application not found", f"No application {application_id} for you in {principal.council}.")
     fund = await load_fund(uow, principal, row.fund_id, lock=lock)
     query = select(Application).where(applications.c.id == application_id)
@@ -449,3 +483,205 @@ async def withdraw_application(uow: UnitOfWork, principal: Principal, applicatio
         ]
 
     return await change_application(uow, principal, application_id, "withdraw", withdraw, applicant_may=True)
+
+
+# --- Funds that open and close on their dates -------------------------------------------------------
+
+CANNOT_OPEN = "grants.fund.cannot_open"
+
+
+async def open_and_close_funds(uow: UnitOfWork, today: date) -> tuple[list[Fund], list[Fund]]:
+    """Open every draft fund whose opening date has come and close every open fund past its closing date.
+
+    The same events as the officers' commands; a fund already moved is skipped, so running again (or on
+    two instances: rows are locked, and re-checked once the lock is ours) changes nothing more.
+    """
+    to_open = (
+        await uow.session.scalars(
+            select(Fund)
+            .where(
+                funds.c.status == FundStatus.DRAFT,
+                funds.c.opens_on <= today,
+                or_(funds.c.closes_on.is_(None), funds.c.closes_on >= today),
+            )
+            .order_by(funds.c.opens_on, funds.c.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    opened: list[Fund] = []
+    for fund in to_open:
+        if not fund.due_to_open(today):
+            continue
+        if fund.total_contributions_pence <= 0:
+            # It cannot open until funders contribute; say so once, not every minute.
+            if await uow.first_occurrence(CANNOT_OPEN, fund.id):
+                log.warning("fund %s (%s) is due to open but has no contributions; left in draft", fund.id, fund.name)
+            continue
+        fund.open(now())
+        assert fund.opened_at is not None
+        uow.emit(
+            ev.FundOpened(fund_id=fund.id, name=fund.name, opened_at=fund.opened_at, closes_on=fund.closes_on),
+            subject=fund.id,
+            council=fund.council,
+        )
+        uow.audit("grants.fund.open", fund.id, council=fund.council, scheduled_for=today.isoformat())
+        opened.append(fund)
+    to_close = (
+        await uow.session.scalars(
+            select(Fund)
+            .where(funds.c.status == FundStatus.OPEN, funds.c.closes_on < today)
+            .order_by(funds.c.closes_on, funds.c.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    closed: list[Fund] = []
+    for fund in to_close:
+        if not fund.due_to_close(today):
+            continue
+        fund.close(now())
+        assert fund.closed_at is not None
+        uow.emit(ev.FundClosed(fund_id=fund.id, closed_at=fund.closed_at), subject=fund.id, council=fund.council)
+        uow.audit("grants.fund.close", fund.id, council=fund.council, scheduled_for=today.isoformat())
+        closed.append(fund)
+    await uow.commit()
+    return opened, closed
+
+
+# --- Monitoring -----------------------------------------------------------------------------------
+
+REPORT_DUE, REPORT_OVERDUE = "grants.monitoring.report_due", "grants.monitoring.report_overdue"
+
+
+async def raise_monitoring_notices(
+    uow: UnitOfWork, today: date, notice_days: int = DEFAULT_REPORT_NOTICE_DAYS
+) -> list[tuple[str, str, str]]:
+    """Raise report-due and report-overdue once per grant per financial year, ever (across restarts).
+
+    Returns (kind, application id, financial year) for what was raised now.
+    """
+    live = (
+        await uow.session.scalars(
+            select(Application).where(applications.c.status.in_(list(LIVE))).order_by(applications.c.id)
+        )
+    ).all()
+    raised: list[tuple[str, str, str]] = []
+    for application in live:
+        for notice in application.monitoring_notices(today, notice_days):
+            kind = REPORT_DUE if notice.kind == "due" else REPORT_OVERDUE
+            if not await uow.first_occurrence(kind, f"{application.id}:{notice.year.label}"):
+                continue
+            event = ev.MonitoringReportDue if notice.kind == "due" else ev.MonitoringReportOverdue
+            uow.emit(
+                event(
+                    application_id=application.id,
+                    fund_id=application.fund_id,
+                    financial_year=notice.year.label,
+                    due_on=notice.year.ends_on,
+                ),
+                subject=application.id,
+                council=application.council,
+            )
+            raised.append((notice.kind, application.id, notice.year.label))
+    if raised:
+        uow.audit(
+            "grants.monitoring.notices",
+            None,
+            as_of=today.isoformat(),
+            raised=[{"kind": k, "application_id": a, "financial_year": y} for k, a, y in raised],
+        )
+    await uow.commit()
+    return raised
+
+
+async def submit_monitoring_report(
+    uow: UnitOfWork, principal: Principal, application_id: str, report: MonitoringReport
+) -> tuple[Application, MonitoringReport]:
+    filed: list[MonitoringReport] = []
+
+    def submit(application: Application, fund: Fund) -> list[EventData]:
+        filed.append(application.submit_report(report, principal.subject, now()))
+        return [
+            ev.MonitoringReportSubmitted(
+                application_id=application.id,
+                fund_id=fund.id,
+                report_id=filed[0].id,
+                financial_year=filed[0].financial_year,
+                final=filed[0].final,
+                spend_to_date_pence=filed[0].spend_to_date_pence,
+                beneficiaries_reached=filed[0].beneficiaries_reached,
+            )
+        ]
+
+    # The report's free text may name people: the audit keeps which report, not what it says.
+    application = await change_application(
+        uow,
+        principal,
+        application_id,
+        "submit_monitoring_report",
+        submit,
+        applicant_may=True,
+        financial_year=report.financial_year,
+        final=report.final,
+    )
+    return application, filed[0]
+
+
+async def review_monitoring_report(
+    uow: UnitOfWork, principal: Principal, application_id: str, report_id: str, outcome: str, comments: str
+) -> tuple[Application, MonitoringReport]:
+    reviewed: list[MonitoringReport] = []
+
+    def review(application: Application, fund: Fund) -> list[EventData]:
+        if not any(r.id == report_id for r in application.monitoring_reports):
+            raise Problem(
+                404,
+                "Monitoring report not found",
+                f"Application {application.id} has no monitoring report {report_id}.",
+            )
+        reviewed.append(application.review_report(report_id, outcome, comments, principal.subject, now()))
+        return [
+            ev.MonitoringReportReviewed(
+                application_id=application.id,
+                fund_id=fund.id,
+                report_id=report_id,
+                financial_year=reviewed[0].financial_year,
+                outcome=outcome,
+            )
+        ]
+
+    application = await change_application(
+        uow, principal, application_id, "review_monitoring_report", review, report_id=report_id, outcome=outcome
+    )
+    return application, reviewed[0]
+
+
+# --- Erasure of personal data on request -----------------------------------------------------------
+
+
+async def erase_personal_data(uow: UnitOfWork, principal: Principal, application_id: str) -> Application:
+    """Forget the applicant's contact; the grant, its ledger and its history stay.
+
+    Stored replays of POST responses (``Idempotency-Key``) repeat the contact, so they go too.
+    Neither the event nor the audit entry carries what was erased.
+    """
+    application, fund = await load_application(uow, principal, application_id, lock=True)
+    at = now()
+    application.erase_personal_data(principal.subject, at)
+    await uow.session.execute(
+        text("DELETE FROM idempotency_keys WHERE position(convert_to(:id, 'UTF8') in body) > 0"),
+        {"id": application.id},
+    )
+    uow.emit(
+        ev.ApplicationPersonalDataErased(application_id=application.id, fund_id=fund.id, erased_at=at),
+        subject=application.id,
+        council=application.council,
+    )
+    uow.audit(
+        "grants.application.erase_personal_data",
+        application.id,
+        fields=["contact_name", "contact_email", "contact_phone"],
+    )
+    await uow.commit()
+    return application

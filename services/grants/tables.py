@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import composite, registry, relationship
@@ -29,6 +31,7 @@ from services.grants.domain import (
     Contribution,
     Fund,
     KnownWard,
+    MonitoringReport,
     Organisation,
     Score,
     Tranche,
@@ -99,8 +102,9 @@ applications = Table(
     Column("applicant", String(200), nullable=False, index=True),
     Column("organisation_name", String(200), nullable=False),
     Column("organisation_type", String(30), nullable=False),
-    Column("contact_name", String(200), nullable=False),
-    Column("contact_email", String(320), nullable=False),
+    # Personal data: NULL once erased on request (see personal_data_erased_at).
+    Column("contact_name", String(200)),
+    Column("contact_email", String(320)),
     Column("contact_phone", String(40)),
     Column("charity_number", String(20)),
     Column("company_number", String(20)),
@@ -116,10 +120,37 @@ applications = Table(
     Column("decided_by", String(200)),
     Column("decided_at", DateTime(timezone=True)),
     Column("conditions", JSONB, nullable=False),
+    Column("starts_on", Date),
+    Column("ends_on", Date),
+    Column("personal_data_erased_at", DateTime(timezone=True)),
+    Column("personal_data_erased_by", String(200)),
     Column("created_at", DateTime(timezone=True)),
     Column("submitted_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
     CheckConstraint("amount_requested_pence > 0", name="amount_requested_positive"),
+)
+
+monitoring_reports = Table(
+    "monitoring_reports",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("application_id", Id, ForeignKey("applications.id"), nullable=False, index=True),
+    Column("financial_year", String(7), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("spend_to_date_pence", BigInteger, nullable=False),
+    Column("beneficiaries_reached", Integer, nullable=False),
+    Column("outcomes", Text, nullable=False, server_default=""),
+    Column("final", Boolean, nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("submitted_by", String(200)),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("reviewed_by", String(200)),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("review_comments", Text),
+    # One report per grant per financial year; a resubmission replaces it.
+    UniqueConstraint("application_id", "financial_year"),
+    CheckConstraint("spend_to_date_pence >= 0", name="spend_not_negative"),
+    CheckConstraint("beneficiaries_reached >= 0", name="beneficiaries_not_negative"),
 )
 
 scores = Table(
@@ -186,6 +217,7 @@ mapper.map_imperatively(Score, scores)
 mapper.map_imperatively(Conflict, conflicts)
 mapper.map_imperatively(Commitment, commitments)
 mapper.map_imperatively(Tranche, tranches)
+mapper.map_imperatively(MonitoringReport, monitoring_reports)
 mapper.map_imperatively(
     Application,
     applications,
@@ -211,5 +243,11 @@ mapper.map_imperatively(
             cascade="all",
         ),
         "tranches": relationship(Tranche, lazy="selectin", order_by=tranches.c.sequence, cascade="all, delete-orphan"),
+        "monitoring_reports": relationship(
+            MonitoringReport,
+            lazy="selectin",
+            order_by=monitoring_reports.c.financial_year,
+            cascade="all, delete-orphan",
+        ),
     },
 )

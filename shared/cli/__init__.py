@@ -110,5 +110,17 @@ def dlq_replay(
     typer.echo(f"replayed {moved} message(s) from {consumer}.dlq to {consumer}")
 
 
+@export_app.command("360giving")
+def export_360giving(
+    council: Annotated[str, typer.Option(help="GSS code of the council, e.g. E08000018")],
+    out: Annotated[Path, typer.Option(help="Folder to write the JSON package and the CSV to")],
+    prefix: Annotated[str | None, typer.Option(help="Your registered 360Giving prefix, e.g. 360G-rotherham")] = None,
+) -> None:
+    """Write the council's awarded grants as a 360Giving package (JSON) and its flattened CSV."""
+    from shared.cli.export import three_sixty_giving
+
+    three_sixty_giving(council, out, prefix)
+
+
 def main() -> None:
     app()

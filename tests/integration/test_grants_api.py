@@ -18,11 +18,12 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from services.grants.app import definition as grants_definition
+from services.grants.domain import FinancialYear, today_in_london
 from services.wards.app import definition as wards_definition
 from shared.settings import Settings
 from tests.support import COUNCIL, OTHER_COUNCIL, eventually, running_service, token
 
-BOSTON_CASTLE, KEPPEL = "E05012996", "E05013005"
+BOSTON_CASTLE, KEPPEL = "E05012996", "E05013004"
 LEEDS_WARD = "E05011111"
 THEME = "Bringing people together"
 
@@ -49,6 +50,10 @@ class Grants:
     async def sql(self, statement: str, **params: Any) -> list[Any]:
         async with self.app.state.runtime.engine.connect() as conn:
             return list((await conn.execute(text(statement), params)).all())
+
+
+def current_financial_year() -> str:
+    return FinancialYear.of(today_in_london()).label
 
 
 async def ward_count(grants_app: FastAPI, council: str = COUNCIL) -> int:
@@ -179,7 +184,9 @@ async def test_a_fund_is_created_with_its_contributions_and_totals(grants):
     assert created.status_code == 201, created.text
     fund = created.json()
     assert (fund["status"], fund["council"], fund["panel_name"]) == ("draft", COUNCIL, "Stronger Communities Forum")
-    fetched = (await grants.client.get(f"/v1/funds/{fund['id']}", headers=grants.group)).json()
+    # A draft is not published yet: an applicant does not see it at all.
+    assert_problem(await grants.client.get(f"/v1/funds/{fund['id']}", headers=grants.group), 404, "Fund not found")
+    fetched = (await grants.client.get(f"/v1/funds/{fund['id']}", headers=grants.officer)).json()
     assert fetched["total_contributions_pence"] == 1_000_000
     assert fetched["available_pence"] == 1_000_000
     assert [(c["funder_name"], c["amount_pence"]) for c in fetched["contributions"]] == [
@@ -264,9 +271,14 @@ async def test_an_application_breaking_the_funds_terms_is_refused_naming_the_fie
 async def test_applying_to_a_fund_that_is_not_open_is_refused_naming_its_state(grants):
     draft = (await grants.client.post("/v1/funds", json=bsc_fund(), headers=grants.officer)).json()
     refused = await grants.client.post(
-        f"/v1/funds/{draft['id']}/applications", json=an_application(), headers=grants.group
+        f"/v1/funds/{draft['id']}/applications", json=an_application(), headers=grants.officer
     )
     assert assert_problem(refused, 409, "Fund not open")["fund_status"] == "draft"
+    # To an applicant an unpublished (draft) fund does not exist.
+    hidden = await grants.client.post(
+        f"/v1/funds/{draft['id']}/applications", json=an_application(), headers=grants.group
+    )
+    assert_problem(hidden, 404, "Fund not found")
 
     fund = await open_fund(grants)
     closed = await grants.client.post(f"/v1/funds/{fund['id']}/close", headers=grants.officer)
@@ -437,6 +449,24 @@ async def test_a_grant_goes_from_application_to_closure_with_quorum_conflicts_an
     late = await grants.client.post(f"{url}/withdraw", headers=grants.group)
     assert assert_problem(late, 409, "Illegal transition")["current_state"] == "paid"
     assert (await grants.client.post(f"{url}/monitoring", headers=grants.officer)).json()["status"] == "monitoring"
+    early = await grants.client.post(f"{url}/close", headers=grants.officer)
+    assert_problem(early, 409, "Final report outstanding")
+    final = await grants.client.post(
+        f"{url}/monitoring-reports",
+        json={
+            "financial_year": current_financial_year(),
+            "summary": "Four street events",
+            "spend_to_date_pence": 80_000,
+            "beneficiaries_reached": 240,
+            "final": True,
+        },
+        headers=grants.group,
+    )
+    assert final.status_code == 201, final.text
+    accepted = await grants.client.post(
+        f"{url}/monitoring-reports/{final.json()['id']}/review", json={"outcome": "accepted"}, headers=grants.officer
+    )
+    assert accepted.json()["status"] == "accepted", accepted.text
     assert (await grants.client.post(f"{url}/close", headers=grants.officer)).json()["status"] == "closed"
 
     report = (await grants.client.get(f"/v1/funds/{fund['id']}/report", headers=grants.officer)).json()
@@ -481,6 +511,8 @@ async def test_a_grant_goes_from_application_to_closure_with_quorum_conflicts_an
         "grants.application.tranche_paid.v1",
         "grants.application.paid.v1",
         "grants.application.monitoring_started.v1",
+        "grants.monitoring.report_submitted.v1",
+        "grants.monitoring.report_reviewed.v1",
         "grants.application.closed.v1",
     ]
     audited = await grants.sql("SELECT actor FROM audit_log WHERE action = 'grants.application.decide'")

@@ -20,6 +20,7 @@ from services.grants.domain import (
     InvalidFund,
     InvalidOffer,
     InvalidScore,
+    MonitoringReport,
     Organisation,
     Overcommitted,
     QuorumNotMet,
@@ -30,8 +31,8 @@ from services.grants.domain import (
 
 NOW = datetime(2017, 6, 1, 10, 0, tzinfo=UTC)
 ROTHERHAM = "E08000018"
-BOSTON_CASTLE, KEPPEL, RAWMARSH = "E05012996", "E05013005", "E05013010"
-WARDS = {BOSTON_CASTLE, KEPPEL, RAWMARSH}
+BOSTON_CASTLE, KEPPEL, RAWMARSH_EAST = "E05012996", "E05013004", "E05013007"
+WARDS = {BOSTON_CASTLE, KEPPEL, RAWMARSH_EAST}
 CRITERIA = ["community benefit", "need"]
 
 
@@ -305,6 +306,9 @@ def test_an_application_goes_through_its_whole_lifecycle_and_money_follows_it():
     app.pay_tranche(fund, 2, NOW)
     assert (app.status, app.amount_paid_pence, fund.paid_pence) == ("paid", 80_000, 80_000)
     app.start_monitoring(NOW)
+    final = MonitoringReport("2017-18", "Four street events held", 80_000, 240, "Neighbours met", final=True)
+    app.submit_report(final, "group-1", NOW)
+    app.review_report(final.id, "accepted", "", "officer-1", NOW)
     app.close(NOW)
     assert app.status == "closed"
     assert [c.paid_pence for c in fund.contributions] == [40_000, 40_000]
@@ -458,7 +462,7 @@ def test_the_report_shows_each_funder_and_awards_by_ward_and_theme():
     first.approve(fund, reasons="ok", by="chair", now=NOW)
     second = assessed(fund, ward_codes=[KEPPEL], theme="A strong civic community and pride of place")
     second.approve(fund, reasons="ok", by="chair", now=NOW)
-    refused = assessed(fund, ward_codes=[RAWMARSH])
+    refused = assessed(fund, ward_codes=[RAWMARSH_EAST])
     refused.reject(fund, reasons="no", by="chair", now=NOW)
 
     report = report_on(fund, [first, second, refused])

@@ -201,3 +201,51 @@ class ApplicationWithdrawn(EventData, event_type="grants.application.withdrawn.v
     fund_id: str
     previous_status: str
     released_pence: Pence = 0
+
+
+class ApplicationPersonalDataErased(EventData, event_type="grants.application.personal_data_erased.v1"):
+    """The applicant's contact details were erased on request; the grant record itself stays."""
+
+    application_id: str
+    fund_id: str
+    erased_at: datetime
+
+
+class MonitoringReportDue(EventData, event_type="grants.monitoring.report_due.v1"):
+    """A live grant's monitoring report for the financial year is due on 31 March (raised once a year)."""
+
+    application_id: str
+    fund_id: str
+    financial_year: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2017-18"])
+    due_on: date
+
+
+class MonitoringReportOverdue(EventData, event_type="grants.monitoring.report_overdue.v1"):
+    """31 March passed with no monitoring report submitted for that financial year (raised once)."""
+
+    application_id: str
+    fund_id: str
+    financial_year: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2017-18"])
+    due_on: date
+
+
+class MonitoringReportSubmitted(EventData, event_type="grants.monitoring.report_submitted.v1"):
+    """The grantee submitted (or resubmitted) its monitoring report; its text stays in the service."""
+
+    application_id: str
+    fund_id: str
+    report_id: str
+    financial_year: str
+    final: bool
+    spend_to_date_pence: Pence = Field(ge=0)
+    beneficiaries_reached: int = Field(ge=0)
+
+
+class MonitoringReportReviewed(EventData, event_type="grants.monitoring.report_reviewed.v1"):
+    """An officer reviewed a monitoring report: accepted, or more information needed."""
+
+    application_id: str
+    fund_id: str
+    report_id: str
+    financial_year: str
+    outcome: str = Field(examples=["accepted", "more_information_needed"])
