@@ -117,7 +117,7 @@ class Endpoints:
             for writer in list(self._writers):
                 writer.close()
 
-    def _answering(self, endpoint: Endpoint):  # type: ignore[no-untyped-def]
+    def _answering(self, endpoint: Endpoint):
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             self._writers.add(writer)
             try:
