@@ -213,7 +213,14 @@ async def visible_delivery(
     if delivery is None or delivery.council != principal.council:
         raise Problem(404, "Delivery not found", f"No delivery {delivery_id} for you in council {principal.council}.")
     try:
-        await visible_subscription(session, principal, delivery.subscription_id)
+        # An email of our own that no subscription asked for (an alert) is seen by its partner, if any,
+        # and by the council's officers.
+        if delivery.subscription_id is not None:
+            await visible_subscription(session, principal, delivery.subscription_id)
+        elif delivery.partner_id is not None:
+            await visible_partner(session, principal, delivery.partner_id)
+        elif not principal.has_any("admin", "officer"):
+            raise Problem(404, "Delivery not found")
     except Problem:
         raise Problem(
             404, "Delivery not found", f"No delivery {delivery_id} for you in council {principal.council}."

@@ -14,14 +14,24 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-Channel = Literal["webhook"]
+Channel = Literal["webhook", "email"]
 SubscriptionStatus = Literal["active", "disabled"]
-DeliveryStatus = Literal["pending", "succeeded", "failed", "exhausted"]
+# queued: an event waiting for its subscription's digest; digested: it went out in one;
+# suppressed: the address is on the suppression list, so nothing was sent.
+DeliveryStatus = Literal["pending", "succeeded", "failed", "exhausted", "queued", "digested", "suppressed"]
 DisableReason = Literal["gone", "sustained_failure"]
+EmailMode = Literal["immediate", "daily", "weekly"]
+# What a delivery carries: one event for a subscription, a digest of events, or an email of our own.
+DeliveryKind = Literal["event", "digest", "endpoint_disabled", "milestone_overdue", "report_due", "cadence_behind"]
+
+LONDON = ZoneInfo("Europe/London")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MESSAGE_ID_DOMAIN = "cohesion.notifications"
 
 SECRET_PREFIX = "whsec_"
 # Namespace for delivery ids: uuid5(namespace, "<subscription>:<event>") is the same on every
@@ -133,19 +143,22 @@ def secrets_in_force(
 
 @dataclass
 class Subscription:
-    """A partner's wish to receive some events, and where (a webhook URL).
+    """A partner's wish to receive some events, and where (a webhook URL or an email address).
 
     Filters: ``event_types`` are topic patterns (any one must match); the event's
     council must be the subscription's; when ``wards`` is not empty the event must
     name at least one of them (in ``ward_codes`` or ``gss_code``) and an event naming
     no ward does not match; ``themes`` works the same way on ``theme``/``themes``.
+
+    An email subscription is ``immediate`` (one email per event) or a ``daily`` or
+    ``weekly`` digest sent at ``digest_time`` (Europe/London), weekly on ``digest_weekday``.
     """
 
     id: str
     partner_id: str
     council: str
     channel: Channel
-    url: str
+    url: str | None
     event_types: list[str]
     secret: str
     created_at: datetime
@@ -157,6 +170,14 @@ class Subscription:
     failing_since: datetime | None = None
     disabled_at: datetime | None = None
     disabled_reason: str | None = None
+    email: str | None = None
+    mode: EmailMode | None = None
+    digest_time: str | None = None
+    digest_weekday: str | None = None
+
+    @property
+    def is_digest(self) -> bool:
+        return self.channel == "email" and self.mode in ("daily", "weekly")
 
     def matches(self, event: EventFacts) -> bool:
         if self.status != "active" or event.council != self.council:
@@ -314,8 +335,10 @@ class Delivery:
     """One event for one subscription; the same id (the ``webhook-id``) on every attempt and resend."""
 
     id: str
-    subscription_id: str
-    event_id: str
+    # Empty for emails of our own that no subscription asked for (internal alerts) and, for
+    # ``event_id``, for digests, which carry many events.
+    subscription_id: str | None
+    event_id: str | None
     event_type: str
     council: str
     created_at: datetime
@@ -327,6 +350,12 @@ class Delivery:
     last_status_code: int | None = None
     last_error: str | None = None
     succeeded_at: datetime | None = None
+    channel: Channel = "webhook"
+    kind: DeliveryKind = "event"
+    # The partner an email of our own is addressed to, so its people can see it.
+    partner_id: str | None = None
+    # The digest delivery that carried this (queued) event.
+    digest_id: str | None = None
 
     @classmethod
     def of(cls, subscription: Subscription, event_id: str, event_type: str, now: datetime) -> Delivery:
@@ -338,7 +367,79 @@ class Delivery:
             council=subscription.council,
             created_at=now,
             next_attempt_at=now,
+            status="queued" if subscription.is_digest else "pending",
+            channel=subscription.channel,
+            partner_id=subscription.partner_id,
         )
+
+    @classmethod
+    def email_of_our_own(
+        cls,
+        kind: DeliveryKind,
+        *,
+        key: str,
+        council: str,
+        event_type: str,
+        now: datetime,
+        event_id: str | None = None,
+        subscription_id: str | None = None,
+        partner_id: str | None = None,
+    ) -> Delivery:
+        """A digest, notice or alert: its id comes from ``key``, so raising it twice makes one delivery."""
+        return cls(
+            id=str(uuid.uuid5(DELIVERY_NAMESPACE, f"{kind}:{key}")),
+            subscription_id=subscription_id,
+            event_id=event_id,
+            event_type=event_type,
+            council=council,
+            created_at=now,
+            next_attempt_at=now,
+            channel="email",
+            kind=kind,
+            partner_id=partner_id,
+        )
+
+    def _log(self, result: AttemptResult) -> DeliveryAttempt:
+        self.attempts += 1
+        self.round_attempts += 1
+        self.last_status_code = result.status_code
+        self.last_error = result.error
+        return DeliveryAttempt(
+            delivery_id=self.id,
+            number=self.attempts,
+            started_at=result.started_at,
+            latency_ms=result.latency_ms,
+            status_code=result.status_code,
+            response_excerpt=(result.response_excerpt or "")[:500] or None,
+            error=(result.error or "")[:500] or None,
+        )
+
+    def record_email_attempt(
+        self, result: AttemptResult, *, now: datetime, schedule: RetrySchedule, rand: random.Random | None = None
+    ) -> tuple[DeliveryAttempt, EmailConsequence]:
+        """An SMTP attempt: 2xx sent; 4xx or no answer retried; 5xx final (an unknown user also suppressed)."""
+        attempt = self._log(result)
+        verdict = smtp_verdict(result.status_code if result.error is None else None, result.response_excerpt)
+        if verdict == "succeeded":
+            self.status = "succeeded"
+            self.succeeded_at = now
+            return attempt, EmailConsequence(verdict, None)
+        if verdict in ("rejected", "unknown_user"):
+            self.status = "failed"
+            return attempt, EmailConsequence(verdict, None)
+        delay = schedule.delay_after(self.round_attempts, None, rand)
+        if delay is None:
+            self.status = "exhausted"
+            return attempt, EmailConsequence(verdict, None, exhausted=True)
+        self.next_attempt_at = now + timedelta(seconds=delay)
+        return attempt, EmailConsequence(verdict, self.next_attempt_at)
+
+    def suppress(self) -> None:
+        """The address must not be emailed: nothing is sent and nothing is retried."""
+        if self.status != "pending":
+            raise IllegalState(f"delivery {self.id} is {self.status}, not pending", current=self.status)
+        self.status = "suppressed"
+        self.last_error = "the address is on the suppression list"
 
     def record_attempt(
         self,
@@ -350,19 +451,7 @@ class Delivery:
         disable_after: timedelta,
         rand: random.Random | None = None,
     ) -> tuple[DeliveryAttempt, AttemptConsequence]:
-        self.attempts += 1
-        self.round_attempts += 1
-        self.last_status_code = result.status_code
-        self.last_error = result.error
-        attempt = DeliveryAttempt(
-            delivery_id=self.id,
-            number=self.attempts,
-            started_at=result.started_at,
-            latency_ms=result.latency_ms,
-            status_code=result.status_code,
-            response_excerpt=(result.response_excerpt or "")[:500] or None,
-            error=(result.error or "")[:500] or None,
-        )
+        attempt = self._log(result)
         verdict = verdict_of(result.status_code if result.error is None else None)
         if verdict == "succeeded":
             self.status = "succeeded"
@@ -392,7 +481,166 @@ class Delivery:
         return attempt, AttemptConsequence(verdict, self.next_attempt_at, endpoint_disabled=disabled)
 
     def resend(self, now: datetime) -> None:
-        """Deliver again from the start of the retry schedule, with the same webhook-id."""
+        """Deliver again from the start of the retry schedule, with the same webhook-id (or Message-ID)."""
+        if self.status in ("queued", "digested"):
+            raise IllegalState(
+                f"delivery {self.id} is {self.status}: it goes out in its subscription's digest", current=self.status
+            )
         self.status = "pending"
         self.round_attempts = 0
         self.next_attempt_at = now
+
+
+# --- Email ---------------------------------------------------------------------------
+
+EmailVerdict = Literal["succeeded", "retry", "rejected", "unknown_user"]
+
+_LOCAL_PART_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~.")
+
+
+def email_address_problem(address: str) -> str | None:
+    """What is wrong with an email address (a plain ``local@domain``, no display name); None when usable."""
+    if len(address) > 254:
+        return "an email address is at most 254 characters"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return "an email address needs a local part, '@' and a domain"
+    if len(local) > 64 or not set(local) <= _LOCAL_PART_CHARS or local.startswith(".") or ".." in local:
+        return f"{local!r} is not a valid local part"
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(
+        0 < len(label) <= 63 and label[0] != "-" and label[-1] != "-" and all(c.isalnum() or c == "-" for c in label)
+        for label in labels
+    ):
+        return f"{domain!r} is not a valid domain"
+    if not labels[-1].isalpha():
+        return f"{domain!r} does not end in a top-level domain"
+    return None
+
+
+def normalised_address(address: str) -> str:
+    """The form addresses are compared in: the suppression list is case-blind."""
+    return address.strip().lower()
+
+
+def parse_digest_time(value: str) -> time:
+    """``HH:MM`` on the 24-hour clock."""
+    hours, sep, minutes = value.partition(":")
+    if not sep or len(hours) != 2 or len(minutes) != 2 or not (hours.isdigit() and minutes.isdigit()):
+        raise ValueError(f"{value!r} is not a time like 08:00")
+    return time(int(hours), int(minutes))
+
+
+def email_subscription_problem(mode: str | None, digest_time: str | None, digest_weekday: str | None) -> str | None:
+    """What is wrong with an email subscription's mode and schedule; None when it is complete."""
+    if mode not in ("immediate", "daily", "weekly"):
+        return "mode must be immediate, daily or weekly"
+    if mode == "immediate":
+        if digest_time or digest_weekday:
+            return "an immediate subscription has no digest_time or digest_weekday"
+        return None
+    if not digest_time:
+        return f"a {mode} digest needs digest_time (Europe/London, e.g. 08:00)"
+    try:
+        parse_digest_time(digest_time)
+    except ValueError as exc:
+        return str(exc)
+    if mode == "weekly" and digest_weekday not in WEEKDAYS:
+        return f"a weekly digest needs digest_weekday, one of {', '.join(WEEKDAYS)}"
+    if mode == "daily" and digest_weekday:
+        return "a daily digest has no digest_weekday"
+    return None
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    """One period of a digest: it ends (and its email goes) at ``send_at``; ``key`` names it once for ever."""
+
+    key: str
+    local_date: date
+    send_at: datetime
+
+
+def latest_digest_period(subscription: Subscription, now: datetime) -> DigestPeriod | None:
+    """The most recent scheduled send at or before ``now``, in Europe/London wall-clock time.
+
+    The send time is a local time, so it is 08:00 GMT in winter and 08:00 BST (07:00 UTC)
+    in summer. A local time skipped when the clocks go forward is read with the offset
+    before the change, and one that happens twice when they go back is the first.
+    """
+    if not subscription.is_digest or not subscription.digest_time:
+        return None
+    at = parse_digest_time(subscription.digest_time)
+    today = now.astimezone(LONDON).date()
+    for back in range(8):
+        day = today - timedelta(days=back)
+        if subscription.mode == "weekly" and WEEKDAYS[day.weekday()] != subscription.digest_weekday:
+            continue
+        send_at = datetime.combine(day, at, tzinfo=LONDON)
+        if send_at <= now:
+            return DigestPeriod(f"{subscription.mode}-{day.isoformat()}", day, send_at.astimezone(UTC))
+    return None
+
+
+def event_message_id(event_id: str, subscription_id: str) -> str:
+    """The same on every attempt and resend, so a mail client shows a retried email once."""
+    return f"<{event_id}.{subscription_id}@{MESSAGE_ID_DOMAIN}>"
+
+
+def digest_message_id(period_key: str, subscription_id: str) -> str:
+    return f"<digest.{period_key}.{subscription_id}@{MESSAGE_ID_DOMAIN}>"
+
+
+def notice_message_id(event_id: str, delivery_id: str) -> str:
+    """An email of our own (a notice or an alert): from the event that raised it and its delivery."""
+    return f"<{event_id}.{delivery_id}@{MESSAGE_ID_DOMAIN}>"
+
+
+_UNKNOWN_USER_MARKS = ("5.1.1", "user unknown", "unknown user", "no such user", "mailbox unavailable", "does not exist")
+
+
+def smtp_verdict(code: int | None, message: str | None) -> EmailVerdict:
+    """What an SMTP reply means: 2xx sent; 4xx or no reply at all may change; 5xx will not.
+
+    A 5xx that says the mailbox does not exist means the address must not be tried again.
+    """
+    if code is None or 400 <= code < 500:
+        return "retry"
+    if 200 <= code < 300:
+        return "succeeded"
+    if code in (550, 551, 553) and any(mark in (message or "").lower() for mark in _UNKNOWN_USER_MARKS):
+        return "unknown_user"
+    return "rejected" if code >= 500 else "retry"
+
+
+@dataclass(frozen=True)
+class EmailConsequence:
+    verdict: EmailVerdict
+    next_attempt_at: datetime | None
+    exhausted: bool = False
+
+    @property
+    def suppress_address(self) -> bool:
+        return self.verdict == "unknown_user"
+
+
+@dataclass
+class Email:
+    """The email a delivery sends, written once so every attempt sends the same message and Message-ID."""
+
+    delivery_id: str
+    recipient: str
+    subject: str
+    body: str
+    message_id: str
+
+
+@dataclass
+class Suppression:
+    """An address of a council that must not be emailed (asked for, or found not to exist)."""
+
+    id: str
+    council: str
+    address: str
+    reason: str
+    created_at: datetime

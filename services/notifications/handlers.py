@@ -6,35 +6,59 @@ its event, writes its audit entry (for commands) and commits.
 
 from __future__ import annotations
 
+import logging
 import random
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notifications.domain import (
     AttemptResult,
     Delivery,
+    DigestPeriod,
+    Email,
     EventFacts,
     Partner,
     RetrySchedule,
     Subscription,
+    Suppression,
+    digest_message_id,
+    event_message_id,
+    normalised_address,
+    notice_message_id,
 )
-from services.notifications.tables import deliveries, received_events, subscriptions
-from shared.events import Envelope
+from services.notifications.messages import (
+    EventSummary,
+    Links,
+    digest_email,
+    endpoint_disabled_email,
+    event_email,
+)
+from services.notifications.tables import deliveries, email_messages, received_events, subscriptions, suppressions
+from shared.events import Envelope, decode_envelope
 from shared.events.catalogue.notifications import (
     DeliveryExhausted,
     DeliveryFailed,
     DeliveryResendRequested,
     DeliverySucceeded,
+    DeliverySuppressed,
+    EmailQueued,
     EndpointDisabled,
     EndpointEnabled,
     PartnerRegistered,
     SubscriptionCreated,
     SubscriptionReplayRequested,
     SubscriptionSecretRotated,
+    SuppressionAdded,
+    SuppressionRemoved,
 )
 from shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 FAN_OUT = "notifications.fan-out"
 
@@ -63,6 +87,7 @@ async def create_subscription(uow: UnitOfWork, subscription: Subscription) -> Su
             partner_id=subscription.partner_id,
             channel=subscription.channel,
             event_types=list(subscription.event_types),
+            mode=subscription.mode,
         ),
         subject=subscription.id,
         council=subscription.council,
@@ -128,10 +153,17 @@ async def replay_range(uow: UnitOfWork, subscription: Subscription, start: datet
         update(deliveries)
         .where(
             deliveries.c.subscription_id == subscription.id,
+            deliveries.c.kind == "event",
             deliveries.c.created_at >= start,
             deliveries.c.created_at < end,
         )
-        .values(status="pending", round_attempts=0, next_attempt_at=now)
+        # A digest subscription's events go back into its next digest.
+        .values(
+            status=case((deliveries.c.status.in_(("queued", "digested")), "queued"), else_="pending"),
+            digest_id=None,
+            round_attempts=0,
+            next_attempt_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     count = int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -153,8 +185,12 @@ async def replay_range(uow: UnitOfWork, subscription: Subscription, start: datet
     return count
 
 
-async def fan_out(envelope: Envelope, uow: UnitOfWork) -> None:
-    """Record one delivery for every active subscription the event matches (the consumer commits)."""
+async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = None) -> None:
+    """Record one delivery for every active subscription the event matches (the consumer commits).
+
+    An immediate email's message is written now, so every attempt sends the same one;
+    a digest subscription's delivery waits, queued, for its period to end.
+    """
     if envelope.type.startswith("notifications."):
         return  # our own events never fan out: a failed delivery must not cause another delivery
     candidates = (
@@ -197,12 +233,45 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork) -> None:
                     "round_attempts": 0,
                     "next_attempt_at": d.next_attempt_at,
                     "created_at": d.created_at,
+                    "channel": d.channel,
+                    "kind": d.kind,
+                    "partner_id": d.partner_id,
                 }
                 for d in rows
             ]
         )
         .on_conflict_do_nothing()
     )
+    links = links or Links()
+    summary = EventSummary.of(envelope)
+    emails = [
+        Email(
+            delivery_id=d.id,
+            recipient=s.email,
+            message_id=event_message_id(envelope.id, s.id),
+            **vars(event_email(summary, api_url=links.source(envelope.type))),
+        )
+        for s, d in zip(matched, rows, strict=True)
+        if s.channel == "email" and s.email and not s.is_digest
+    ]
+    await write_emails(uow, emails)
+
+
+async def write_emails(uow: UnitOfWork, emails: Sequence[Email]) -> None:
+    if emails:
+        await uow.session.execute(
+            pg_insert(email_messages).values([vars_of(e) for e in emails]).on_conflict_do_nothing()
+        )
+
+
+def vars_of(email: Email) -> dict[str, str]:
+    return {
+        "delivery_id": email.delivery_id,
+        "recipient": email.recipient,
+        "subject": email.subject[:300],
+        "body": email.body,
+        "message_id": email.message_id,
+    }
 
 
 def body_of(envelope: Envelope) -> bytes:
@@ -218,8 +287,12 @@ async def record_attempt(
     schedule: RetrySchedule,
     disable_after: timedelta,
     rand: random.Random | None = None,
+    links: Links | None = None,
 ) -> Delivery | None:
-    """Store one attempt and its consequences (retry, give up, disable the endpoint) and publish them."""
+    """Store one attempt and its consequences (retry, give up, disable the endpoint) and publish them.
+
+    Disabling an endpoint also queues an email to the partner's contact, in the same transaction.
+    """
     delivery = await uow.session.get(Delivery, delivery_id, with_for_update=True)
     if delivery is None:
         return None
@@ -258,7 +331,7 @@ async def record_attempt(
         )
     if consequence.endpoint_disabled:
         assert subscription.disabled_at is not None
-        uow.emit(
+        disabled_event = uow.emit(
             EndpointDisabled(
                 subscription_id=subscription.id,
                 partner_id=subscription.partner_id,
@@ -270,5 +343,275 @@ async def record_attempt(
             council=subscription.council,
         )
         uow.audit("notifications.subscription.disable", subscription.id, reason=consequence.endpoint_disabled)
+        await queue_endpoint_disabled_notice(uow, subscription, disabled_event, links=links)
     await uow.commit()
     return delivery
+
+
+# --- Emails of our own: notices, alerts, digests -------------------------------------
+
+
+async def keep_event(uow: UnitOfWork, envelope: Envelope) -> None:
+    """Keep the event an email is about, so its delivery can name it."""
+    await uow.session.execute(
+        pg_insert(received_events)
+        .values(
+            event_id=envelope.id,
+            event_type=envelope.type,
+            council=envelope.council,
+            traceparent=envelope.traceparent,
+            body=body_of(envelope),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def queue_email(
+    uow: UnitOfWork, delivery: Delivery, email: Email, *, period: str | None = None, events: int | None = None
+) -> bool:
+    """Store an email of our own and publish that it is queued; False when it already was (same key)."""
+    if await uow.session.get(Delivery, delivery.id) is not None:
+        return False
+    uow.session.add(delivery)
+    await uow.session.flush()
+    uow.session.add(email)
+    assert delivery.kind != "event"
+    uow.emit(
+        EmailQueued(
+            delivery_id=delivery.id,
+            kind=delivery.kind,
+            event_id=delivery.event_id,
+            subscription_id=delivery.subscription_id,
+            partner_id=delivery.partner_id,
+            period=period,
+            events=events,
+        ),
+        subject=delivery.id,
+        council=delivery.council,
+    )
+    return True
+
+
+async def queue_alert(
+    uow: UnitOfWork,
+    envelope: Envelope,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    *,
+    partner_id: str | None = None,
+) -> Delivery | None:
+    """One alert email for one recipient of an event; the same event and recipient always make the same delivery."""
+    await keep_event(uow, envelope)
+    delivery = Delivery.email_of_our_own(
+        kind,  # type: ignore[arg-type]
+        key=f"{envelope.id}:{normalised_address(recipient)}",
+        council=envelope.council,
+        event_type=envelope.type,
+        now=now_utc(),
+        event_id=envelope.id,
+        partner_id=partner_id,
+    )
+    email = Email(delivery.id, recipient, subject, body, notice_message_id(envelope.id, delivery.id))
+    return delivery if await queue_email(uow, delivery, email) else None
+
+
+async def queue_endpoint_disabled_notice(
+    uow: UnitOfWork, subscription: Subscription, disabled: Envelope, *, links: Links | None = None
+) -> None:
+    """Tell the partner's contact, by email, that its webhook endpoint was switched off."""
+    partner = await uow.session.get(Partner, subscription.partner_id)
+    assert partner is not None and subscription.disabled_at is not None
+    links = links or Links()
+    await keep_event(uow, disabled)
+    delivery = Delivery.email_of_our_own(
+        "endpoint_disabled",
+        key=disabled.id,
+        council=subscription.council,
+        event_type=disabled.type,
+        now=now_utc(),
+        event_id=disabled.id,
+        subscription_id=subscription.id,
+        partner_id=partner.id,
+    )
+    wording = endpoint_disabled_email(
+        partner,
+        subscription,
+        reason=subscription.disabled_reason or "sustained_failure",
+        disabled_at=subscription.disabled_at,
+        failing_since=subscription.failing_since,
+        api_url=links.subscription(subscription.id),
+    )
+    email = Email(
+        delivery.id, partner.contact_email, wording.subject, wording.body, notice_message_id(disabled.id, delivery.id)
+    )
+    await queue_email(uow, delivery, email)
+
+
+async def compile_digest(
+    uow: UnitOfWork, subscription: Subscription, period: DigestPeriod, *, links: Links | None = None
+) -> Delivery | None:
+    """Gather the events queued for a digest subscription until the period's end into one email.
+
+    Called once per period (the caller claims the occurrence); a period with no events sends nothing.
+    """
+    queued = (
+        await uow.session.scalars(
+            select(Delivery)
+            .where(
+                deliveries.c.subscription_id == subscription.id,
+                deliveries.c.status == "queued",
+                deliveries.c.created_at <= period.send_at,
+            )
+            .order_by(deliveries.c.created_at, deliveries.c.id)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if not queued:
+        return None
+    bodies = dict(
+        (
+            await uow.session.execute(
+                select(received_events.c.event_id, received_events.c.body).where(
+                    received_events.c.event_id.in_([d.event_id for d in queued])
+                )
+            )
+        ).all()
+    )
+    summaries = [EventSummary.of(decode_envelope(bytes(bodies[d.event_id]))) for d in queued if d.event_id in bodies]
+    summaries.sort(key=lambda e: e.time)
+    links = links or Links()
+    delivery = Delivery.email_of_our_own(
+        "digest",
+        key=f"{subscription.id}:{period.key}",
+        council=subscription.council,
+        event_type="notifications.digest",
+        now=now_utc(),
+        subscription_id=subscription.id,
+        partner_id=subscription.partner_id,
+    )
+    wording = digest_email(subscription, period, summaries, api_url=f"{links.subscription(subscription.id)}/deliveries")
+    assert subscription.email is not None
+    email = Email(
+        delivery.id,
+        subscription.email,
+        wording.subject,
+        wording.body,
+        digest_message_id(period.key, subscription.id),
+    )
+    if not await queue_email(uow, delivery, email, period=period.key, events=len(summaries)):
+        return None
+    for item in queued:
+        item.status = "digested"
+        item.digest_id = delivery.id
+    return delivery
+
+
+async def suppressed(uow: UnitOfWork, council: str, address: str) -> bool:
+    found = await uow.session.scalar(
+        select(func.count())
+        .select_from(suppressions)
+        .where(suppressions.c.council == council, suppressions.c.address == normalised_address(address))
+    )
+    return bool(found)
+
+
+async def add_suppression(
+    uow: UnitOfWork, council: str, address: str, reason: Literal["requested", "user_unknown"]
+) -> Suppression:
+    """Put an address on the council's list (idempotent: an address already there keeps its entry)."""
+    address = normalised_address(address)
+    existing = await uow.session.scalar(
+        select(Suppression).where(suppressions.c.council == council, suppressions.c.address == address)
+    )
+    if existing is not None:
+        return existing
+    suppression = Suppression(str(uuid.uuid4()), council, address, reason, now_utc())
+    uow.session.add(suppression)
+    uow.emit(
+        SuppressionAdded(suppression_id=suppression.id, reason=reason),
+        subject=suppression.id,
+        council=council,
+    )
+    uow.audit("notifications.suppression.add", suppression.id, reason=reason)
+    return suppression
+
+
+async def remove_suppression(uow: UnitOfWork, suppression: Suppression) -> None:
+    await uow.session.delete(suppression)
+    uow.emit(SuppressionRemoved(suppression_id=suppression.id), subject=suppression.id, council=suppression.council)
+    uow.audit("notifications.suppression.remove", suppression.id)
+
+
+async def suppress_delivery(uow: UnitOfWork, delivery_id: str) -> Delivery | None:
+    """The address is on the suppression list: mark the delivery suppressed, send nothing, retry nothing."""
+    delivery = await uow.session.get(Delivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.status != "pending":
+        return None
+    delivery.suppress()
+    uow.emit(
+        DeliverySuppressed(
+            delivery_id=delivery.id, subscription_id=delivery.subscription_id, event_id=delivery.event_id
+        ),
+        subject=delivery.id,
+        council=delivery.council,
+    )
+    await uow.commit()
+    return delivery
+
+
+async def record_email_attempt(
+    uow: UnitOfWork,
+    delivery_id: str,
+    result: AttemptResult,
+    *,
+    schedule: RetrySchedule,
+    rand: random.Random | None = None,
+) -> Delivery | None:
+    """Store one SMTP attempt, its consequences (retry, give up, suppress an unknown user) and publish them."""
+    delivery = await uow.session.get(Delivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.status != "pending":
+        return None
+    attempt, consequence = delivery.record_email_attempt(result, now=now_utc(), schedule=schedule, rand=rand)
+    uow.session.add(attempt)
+    ids = {
+        "delivery_id": delivery.id,
+        "subscription_id": delivery.subscription_id or "",
+        "event_id": delivery.event_id or "",
+    }
+    if consequence.verdict == "succeeded":
+        uow.emit(
+            DeliverySucceeded(**ids, channel="email", attempts=delivery.attempts),
+            subject=delivery.id,
+            council=delivery.council,
+        )
+    else:
+        uow.emit(
+            DeliveryFailed(
+                **ids,
+                channel="email",
+                attempt=delivery.attempts,
+                status_code=result.status_code,
+                error=(result.error or result.response_excerpt or "")[:200] or None,
+                next_attempt_at=consequence.next_attempt_at,
+            ),
+            subject=delivery.id,
+            council=delivery.council,
+        )
+    if consequence.exhausted:
+        uow.emit(
+            DeliveryExhausted(**ids, channel="email", attempts=delivery.attempts),
+            subject=delivery.id,
+            council=delivery.council,
+        )
+    if consequence.suppress_address:
+        email = await uow.session.get(Email, delivery.id)
+        if email is not None:
+            await add_suppression(uow, delivery.council, email.recipient, "user_unknown")
+    await uow.commit()
+    return delivery
+
+
+def summaries_of(bodies: Sequence[bytes]) -> list[EventSummary]:
+    return [EventSummary.of(decode_envelope(body)) for body in bodies]

@@ -1,17 +1,27 @@
-"""Settings of the webhook delivery (environment prefix ``COHESION_WEBHOOK_``).
+"""Settings of the webhook delivery (prefix ``COHESION_WEBHOOK_``) and of the email channel (``COHESION_EMAIL_``).
 
 Lists may be given as JSON (``["a","b"]``) or comma-separated (``127.0.0.1,::1``).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.notifications.domain import RetrySchedule
+
+
+def split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
 
 
 class WebhookSettings(BaseSettings):
@@ -44,14 +54,7 @@ class WebhookSettings(BaseSettings):
     @field_validator("allowed_hosts", "retry_delays_seconds", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                import json
-
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
+        return split_list(value)
 
     @property
     def retry_schedule(self) -> RetrySchedule:
@@ -66,3 +69,50 @@ class WebhookSettings(BaseSettings):
     @property
     def secret_grace(self) -> timedelta:
         return timedelta(seconds=self.secret_grace_seconds)
+
+
+class EmailSettings(BaseSettings):
+    """Settings of the email channel (environment prefix ``COHESION_EMAIL_``): the SMTP server,
+    the retry schedule, digests and the service's calls to the other services for alert recipients."""
+
+    model_config = SettingsConfigDict(env_prefix="COHESION_EMAIL_", extra="ignore")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, gt=0, lt=65536)
+    from_address: str = "Cohesion <notifications@cohesion.invalid>"
+    # Implicit TLS (port 465); ``start_tls`` upgrades a plain connection (None: when the server offers it).
+    use_tls: bool = False
+    start_tls: bool | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    retry_delays_seconds: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [60.0, 300.0, 1800.0, 3600.0, 3 * 3600.0, 12 * 3600.0]
+    )
+    retry_jitter: float = Field(default=0.2, ge=0, lt=1)
+    poll_seconds: float = Field(default=1.0, gt=0)
+    max_in_flight: int = Field(default=8, ge=1)
+    lease_seconds: float = 120.0
+    # How often the digest job looks for a period that has ended.
+    digest_poll_seconds: float = Field(default=60.0, gt=0)
+
+    # Links in emails point here (None: the notifications URL of the shared settings).
+    public_api_url: str | None = None
+    # The other services, asked for an alert's recipients (None: the shared settings' service URLs).
+    actions_url: str | None = None
+    grants_url: str | None = None
+    wards_url: str | None = None
+    # Who the service is when it asks them: a development token with this subject and role.
+    service_subject: str = "service:notifications"
+    service_role: str = "officer"
+    directory_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("retry_delays_seconds", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return split_list(value)
+
+    @property
+    def retry_schedule(self) -> RetrySchedule:
+        return RetrySchedule(delays=tuple(self.retry_delays_seconds), jitter=self.retry_jitter)

@@ -350,13 +350,15 @@ async def test_410_disables_the_endpoint_and_later_events_are_not_delivered(sett
             return body if body["status"] == "disabled" else None
 
         assert (await eventually(disabled))["disabled_reason"] == "gone"
-        assert await scalar(runtime, "SELECT status FROM deliveries") == "failed"
+        assert await scalar(runtime, "SELECT status FROM deliveries WHERE kind = 'event'") == "failed"
         assert "notifications.endpoint.disabled.v1" in await outbox_types(runtime)
+        # The partner is told out of band: an email to its contact, queued in the same transaction.
+        assert await scalar(runtime, "SELECT count(*) FROM deliveries WHERE kind = 'endpoint_disabled'") == 1
 
         later = application_submitted()
         await publish(amqp_url, later)
         await eventually(lambda: scalar(runtime, "SELECT count(*) = 1 FROM inbox WHERE event_id = :id", id=later.id))
-        assert await scalar(runtime, "SELECT count(*) FROM deliveries") == 1
+        assert await scalar(runtime, "SELECT count(*) FROM deliveries WHERE kind = 'event'") == 1
         assert len(endpoint.requests) == 1
 
 

@@ -1,7 +1,7 @@
 """Events published by the notifications service.
 
 Thin, like every catalogue event: ids, codes, statuses and times. A partner's
-URL, contact email and secrets never travel on the bus.
+URL, contact email, any email address and secrets never travel on the bus.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ class SubscriptionCreated(EventData, event_type="notifications.subscription.crea
     partner_id: str
     channel: Channel
     event_types: list[str]
+    # Email subscriptions: immediate, daily or weekly.
+    mode: Literal["immediate", "daily", "weekly"] | None = None
 
 
 class SubscriptionSecretRotated(EventData, event_type="notifications.subscription.secret_rotated.v1"):
@@ -107,3 +109,39 @@ class EndpointEnabled(EventData, event_type="notifications.endpoint.enabled.v1")
 
     subscription_id: str
     partner_id: str
+
+
+class EmailQueued(EventData, event_type="notifications.email.queued.v1"):
+    """An email of the service's own is waiting to be sent: a digest, an endpoint-disabled notice or an alert.
+
+    `event_id` is the event that raised it (empty for a digest); the address never travels.
+    """
+
+    delivery_id: str
+    kind: Literal["digest", "endpoint_disabled", "milestone_overdue", "report_due", "cadence_behind"]
+    event_id: str | None = None
+    subscription_id: str | None = None
+    partner_id: str | None = None
+    period: str | None = None
+    events: int | None = None
+
+
+class DeliverySuppressed(EventData, event_type="notifications.delivery.suppressed.v1"):
+    """An email was not sent because its address is on the suppression list; it is not retried."""
+
+    delivery_id: str
+    subscription_id: str | None = None
+    event_id: str | None = None
+
+
+class SuppressionAdded(EventData, event_type="notifications.suppression.added.v1"):
+    """An address was put on the council's suppression list (by an officer, or after a 5xx "user unknown")."""
+
+    suppression_id: str
+    reason: Literal["requested", "user_unknown"]
+
+
+class SuppressionRemoved(EventData, event_type="notifications.suppression.removed.v1"):
+    """An address was taken off the council's suppression list."""
+
+    suppression_id: str
