@@ -313,6 +313,7 @@ async def raise_overdue_milestones(uow: UnitOfWork, today: date) -> list[Milesto
             .order_by(tables.milestones.c.due_on, tables.milestones.c.id)
         )
     ).all()
+    leads = await lead_organisations(uow.session, {m.action_id for m in candidates})
     raised: list[Milestone] = []
     for milestone in candidates:
         if not milestone.is_overdue(today) or not await uow.first_occurrence(OVERDUE, milestone.id):
@@ -323,6 +324,7 @@ async def raise_overdue_milestones(uow: UnitOfWork, today: date) -> list[Milesto
                 action_id=milestone.action_id,
                 plan_id=milestone.plan_id,
                 due_on=milestone.due_on,
+                lead_organisation=leads.get(milestone.action_id),
             ),
             subject=milestone.id,
             council=milestone.council,
@@ -332,6 +334,16 @@ async def raise_overdue_milestones(uow: UnitOfWork, today: date) -> list[Milesto
         uow.audit("actions.milestone.overdue", None, milestone_ids=[m.id for m in raised], as_of=today.isoformat())
     await uow.commit()
     return raised
+
+
+async def lead_organisations(session: AsyncSession, action_ids: set[str]) -> dict[str, str]:
+    """The lead partner organisation of each action, by action id."""
+    if not action_ids:
+        return {}
+    rows = await session.execute(
+        select(tables.actions.c.id, tables.actions.c.lead_organisation).where(tables.actions.c.id.in_(action_ids))
+    )
+    return {action_id: lead for action_id, lead in rows.all()}
 
 
 # --- forum review ---------------------------------------------------------------------------------

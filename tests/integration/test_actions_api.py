@@ -229,11 +229,13 @@ async def test_rag_is_computed_from_progress_and_time_and_summarised_per_theme(s
         assert (await outbox_types(app.state.runtime)).count("actions.action.progress_recorded.v1") == 2
 
 
-async def test_an_overdue_milestone_is_raised_exactly_once_across_runs_and_restarts(settings_for_test):
+async def test_an_overdue_milestone_is_raised_exactly_once_across_runs_and_restarts_naming_the_lead_partner(
+    settings_for_test,
+):
     settings = settings_for_test("actions")
     async with running_service(definition, settings) as (app, client):
         plan = await a_plan(client, settings)
-        action = await an_action(client, settings, plan["id"])
+        action = await an_action(client, settings, plan["id"], lead_organisation="Voluntary Action Rotherham")
         late = await a_milestone(client, settings, action["id"], "2017-05-31")
         met = await a_milestone(client, settings, action["id"], "2017-05-31")
         await client.post(
@@ -258,6 +260,7 @@ async def test_an_overdue_milestone_is_raised_exactly_once_across_runs_and_resta
             ).all()
         assert [subject for subject, _ in raised] == [late["id"]]
         assert raised[0][1]["data"]["due_on"] == "2017-05-31"
+        assert raised[0][1]["data"]["lead_organisation"] == "Voluntary Action Rotherham"
         assert raised[0][1]["council"] == COUNCIL
         shown = (await client.get(f"/v1/milestones/{late['id']}", headers=token(settings, "officer"))).json()
         assert shown["overdue"] is True

@@ -67,6 +67,8 @@ class MilestoneOverdue(EventData, event_type="actions.milestone.overdue.v1"):
     action_id: str
     plan_id: str
     due_on: date
+    # The action's lead partner, so an alert can be addressed to it (an organisation, not a person).
+    lead_organisation: str | None = None
 
 
 class IndicatorCreated(EventData, event_type="actions.indicator.created.v1"):
