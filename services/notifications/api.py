@@ -1,4 +1,4 @@
-"""The notifications HTTP API: ``/v1/partners``, ``/v1/subscriptions`` and ``/v1/deliveries``.
+"""The notifications HTTP API: ``/v1/partners``, ``/v1/subscriptions``, ``/v1/deliveries``, ``/v1/suppressions``.
 
 Officers and admins manage every partner and subscription of their council; a
 partner token (role ``partner``) sees and changes only the subscriptions and
@@ -20,18 +20,25 @@ from services.notifications import tables
 from services.notifications.domain import (
     Delivery,
     DeliveryAttempt,
+    DeliveryStatus,
+    EmailMode,
     IllegalState,
     Partner,
     Subscription,
+    Suppression,
+    email_address_problem,
+    email_subscription_problem,
     new_secret,
     valid_topic_pattern,
 )
 from services.notifications.egress import endpoint_url_problem
 from services.notifications.handlers import (
+    add_suppression,
     create_subscription,
     enable_subscription,
     now_utc,
     register_partner,
+    remove_suppression,
     replay_range,
     resend_delivery,
     rotate_secret,
@@ -76,8 +83,29 @@ class PartnerOut(BaseModel):
 
 class SubscriptionIn(BaseModel):
     partner_id: str | None = Field(default=None, description="Defaults to the caller's own partner organisation.")
-    channel: Literal["webhook"] = "webhook"
-    url: str = Field(min_length=1, max_length=2000, examples=["https://partner.example/hooks/cohesion"])
+    channel: Literal["webhook", "email"] = "webhook"
+    url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="webhook: the endpoint each event is POSTed to.",
+        examples=["https://partner.example/hooks/cohesion"],
+    )
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="email: the address emails go to.",
+        examples=["alerts@partner.example"],
+    )
+    mode: EmailMode | None = Field(
+        default=None, description="email: one email per event (immediate), or a daily or weekly digest."
+    )
+    digest_time: str | None = Field(
+        default=None, description="email digests: when it is sent, HH:MM, Europe/London.", examples=["08:00"]
+    )
+    digest_weekday: str | None = Field(
+        default=None, description="weekly digests: the day it is sent.", examples=["monday"]
+    )
     event_types: list[str] = Field(
         min_length=1, max_length=50, description="RabbitMQ topic patterns.", examples=[["grants.#"]]
     )
@@ -91,6 +119,27 @@ class SubscriptionIn(BaseModel):
             raise ValueError(f"not topic patterns (words, '*' or '#' between dots): {', '.join(bad)}")
         return self
 
+    @model_validator(mode="after")
+    def _channel(self) -> SubscriptionIn:
+        email_fields = {"email": self.email, "mode": self.mode, "digest_time": self.digest_time}
+        if self.channel == "webhook":
+            if not self.url:
+                raise ValueError("a webhook subscription needs url")
+            given = [name for name, value in {**email_fields, "digest_weekday": self.digest_weekday}.items() if value]
+            if given:
+                raise ValueError(f"a webhook subscription has no {', '.join(given)}")
+            return self
+        if self.url:
+            raise ValueError("an email subscription has no url")
+        if not self.email:
+            raise ValueError("an email subscription needs email")
+        problem = email_address_problem(self.email) or email_subscription_problem(
+            self.mode, self.digest_time, self.digest_weekday
+        )
+        if problem:
+            raise ValueError(problem)
+        return self
+
 
 class SubscriptionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -99,7 +148,11 @@ class SubscriptionOut(BaseModel):
     partner_id: str
     council: str
     channel: str
-    url: str
+    url: str | None
+    email: str | None
+    mode: str | None
+    digest_time: str | None
+    digest_weekday: str | None
     event_types: list[str]
     wards: list[str]
     themes: list[str]
@@ -112,7 +165,12 @@ class SubscriptionOut(BaseModel):
 
 
 class SubscriptionCreatedOut(SubscriptionOut):
-    secret: str = Field(description="The signing secret; shown only now.")
+    secret: str | None = Field(description="webhook: the signing secret; shown only now.")
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriptionCreatedOut:
+        out = cls.model_validate(subscription)
+        return out if subscription.channel == "webhook" else out.model_copy(update={"secret": None})
 
 
 class SecretOut(BaseModel):
@@ -154,10 +212,12 @@ class AttemptOut(BaseModel):
 class DeliveryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: str = Field(description="Also the `webhook-id` header of every attempt.")
-    subscription_id: str
-    event_id: str
+    id: str = Field(description="Also the `webhook-id` header of every attempt (webhooks).")
+    subscription_id: str | None = Field(description="Empty for the service's own emails (alerts).")
+    event_id: str | None = Field(description="Empty for a digest, which carries many events.")
     event_type: str
+    channel: str
+    kind: str = Field(description="event, digest, or one of the service's own emails (endpoint_disabled, alerts).")
     status: str
     attempts: int
     next_attempt_at: AwareDatetime | None
@@ -174,6 +234,19 @@ class DeliveryOut(BaseModel):
 
 class DeliveryWithAttemptsOut(DeliveryOut):
     attempt_log: list[AttemptOut]
+
+
+class SuppressionIn(BaseModel):
+    address: str = Field(max_length=254, examples=["no-more-email@partner.example"])
+
+
+class SuppressionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    address: str
+    reason: str = Field(description="requested, or user_unknown (the mail server said the mailbox does not exist)")
+    created_at: AwareDatetime
 
 
 # --- Who may see what ----------------------------------------------------------------
@@ -246,6 +319,7 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
     partners = APIRouter(prefix="/v1/partners", tags=["partners"])
     subscriptions = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
     deliveries = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
+    suppressions = APIRouter(prefix="/v1/suppressions", tags=["suppressions"])
 
     @partners.post("", status_code=status.HTTP_201_CREATED, summary="Register a partner organisation")
     async def post_partner(body: PartnerIn, runtime: RuntimeDep, principal: Managers) -> PartnerOut:
@@ -287,15 +361,18 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
         async with runtime.sessions() as session:
             return PartnerOut.model_validate(await visible_partner(session, principal, partner_id))
 
-    @subscriptions.post("", status_code=status.HTTP_201_CREATED, summary="Subscribe a webhook to events")
+    @subscriptions.post(
+        "", status_code=status.HTTP_201_CREATED, summary="Subscribe a webhook or an email address to events"
+    )
     async def post_subscription(
         body: SubscriptionIn, runtime: RuntimeDep, principal: Readers
     ) -> SubscriptionCreatedOut:
-        problem = endpoint_url_problem(
-            body.url, production=runtime.settings.environment == "production", allowed_hosts=config.allowed_hosts
-        )
-        if problem:
-            raise Problem(422, "Endpoint not allowed", problem, field="url")
+        if body.url is not None:
+            problem = endpoint_url_problem(
+                body.url, production=runtime.settings.environment == "production", allowed_hosts=config.allowed_hosts
+            )
+            if problem:
+                raise Problem(422, "Endpoint not allowed", problem, field="url")
         async with runtime.uow(principal.actor) as uow:
             if body.partner_id is not None:
                 partner = await visible_partner(uow.session, principal, body.partner_id)
@@ -313,6 +390,10 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
                 council=partner.council,
                 channel=body.channel,
                 url=body.url,
+                email=body.email.strip() if body.email else None,
+                mode=body.mode,
+                digest_time=body.digest_time,
+                digest_weekday=body.digest_weekday,
                 event_types=list(dict.fromkeys(body.event_types)),
                 wards=list(dict.fromkeys(body.wards)),
                 themes=list(dict.fromkeys(body.themes)),
@@ -320,7 +401,7 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
                 created_at=now_utc(),
             )
             await create_subscription(uow, subscription)
-        return SubscriptionCreatedOut.model_validate(subscription)
+        return SubscriptionCreatedOut.of(subscription)
 
     @subscriptions.get("", summary="Subscriptions you may see")
     async def list_subscriptions(
@@ -382,7 +463,7 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
         runtime: RuntimeDep,
         principal: Readers,
         page: Annotated[PageParams, Depends(page_params)],
-        status: Annotated[Literal["pending", "succeeded", "failed", "exhausted"] | None, Query()] = None,
+        status: Annotated[DeliveryStatus | None, Query()] = None,
     ) -> Page[DeliveryOut]:
         async with runtime.sessions() as session:
             await visible_subscription(session, principal, subscription_id)
@@ -420,4 +501,39 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
             await resend_delivery(uow, delivery)
         return DeliveryOut.of(delivery)
 
-    return [partners, subscriptions, deliveries]
+    @suppressions.get("", summary="The council's suppression list: addresses never emailed")
+    async def list_suppressions(
+        runtime: RuntimeDep, principal: Managers, page: Annotated[PageParams, Depends(page_params)]
+    ) -> Page[SuppressionOut]:
+        async with runtime.sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(Suppression)
+                    .where(tables.suppressions.c.council == principal.council)
+                    .order_by(tables.suppressions.c.address)
+                    .offset(page.offset)
+                    .limit(page.limit + 1)
+                )
+            ).all()
+        return make_page([SuppressionOut.model_validate(r) for r in rows], page)
+
+    @suppressions.post("", status_code=status.HTTP_201_CREATED, summary="Never email an address again")
+    async def post_suppression(body: SuppressionIn, runtime: RuntimeDep, principal: Managers) -> SuppressionOut:
+        problem = email_address_problem(body.address.strip())
+        if problem:
+            raise Problem(422, "Invalid email address", problem, field="address")
+        async with runtime.uow(principal.actor) as uow:
+            suppression = await add_suppression(uow, principal.council, body.address, "requested")
+            await uow.commit()
+        return SuppressionOut.model_validate(suppression)
+
+    @suppressions.delete("/{suppression_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Email an address again")
+    async def delete_suppression(suppression_id: str, runtime: RuntimeDep, principal: Managers) -> None:
+        async with runtime.uow(principal.actor) as uow:
+            suppression = await uow.session.get(Suppression, suppression_id, with_for_update=True)
+            if suppression is None or suppression.council != principal.council:
+                raise Problem(404, "Suppression not found", f"No suppression {suppression_id} in {principal.council}.")
+            await remove_suppression(uow, suppression)
+            await uow.commit()
+
+    return [partners, subscriptions, deliveries, suppressions]

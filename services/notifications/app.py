@@ -1,31 +1,66 @@
-"""The notifications service, wired: its API, the fan-out consumer and the webhook delivery worker."""
+"""The notifications service, wired: its API, the fan-out consumer, and the webhook and email workers.
+
+Partners subscribe a webhook, an email address (one email per event, or a daily or weekly
+digest) or their own queue; the fan-out consumer turns every matching event into a delivery,
+and a worker per channel sends it, retrying on its own schedule.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from services.notifications import api, tables
+from services.notifications.emails import run_email_sender, send_due_digests
 from services.notifications.handlers import FAN_OUT, fan_out
-from services.notifications.settings import WebhookSettings
+from services.notifications.messages import Links
+from services.notifications.settings import EmailSettings, WebhookSettings
 from services.notifications.worker import run_delivery_worker
-from shared.messaging.consumer import Consumer
+from shared.events import Envelope
+from shared.messaging.consumer import Consumer, Handler
 from shared.service import Runtime, Schedule, ServiceDefinition, create_app
 from shared.settings import Settings
+from shared.unit_of_work import UnitOfWork
 
 
-def make_definition(config: WebhookSettings | None = None) -> ServiceDefinition:
-    """The service for a given webhook configuration (tests pass short retries and an allow-listed 127.0.0.1)."""
+def links_for(settings: Settings, email: EmailSettings) -> Links:
+    """Where the links in emails point: the public API of this service, and of each publishing service."""
+    urls = settings.service_urls
+    return Links(notifications=email.public_api_url or urls.get("notifications", Links.notifications), services=urls)
+
+
+def fan_out_linking_to(email: EmailSettings) -> Handler:
+    """The fan-out handler, with the links its immediate emails carry (read from the settings once)."""
+    links: Links | None = None
+
+    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+        nonlocal links
+        links = links or links_for(Settings(), email)
+        await fan_out(envelope, uow, links=links)
+
+    return handle
+
+
+def make_definition(config: WebhookSettings | None = None, email: EmailSettings | None = None) -> ServiceDefinition:
+    """The service for a given configuration (tests pass short retries, an allow-listed 127.0.0.1, a test SMTP port)."""
     config = config or WebhookSettings()
+    email = email or EmailSettings()
 
     async def delivery_worker(runtime: Runtime) -> None:
         await run_delivery_worker(runtime, config)
+
+    async def email_sender(runtime: Runtime) -> None:
+        await run_email_sender(runtime, email)
+
+    async def digests(runtime: Runtime) -> None:
+        await send_due_digests(runtime, links_for(runtime.settings, email))
 
     return ServiceDefinition(
         name="notifications",
         title="Cohesion — notifications",
         description=(
-            "Partners, their subscriptions and signed webhooks (Standard Webhooks) carrying the CloudEvents "
-            "published on `cohesion.events`. Publishes `notifications.*` events."
+            "Partners, their subscriptions and the deliveries of the CloudEvents published on `cohesion.events`: "
+            "signed webhooks (Standard Webhooks), emails (immediate or daily/weekly digests, with a suppression "
+            "list). Publishes `notifications.*` events."
         ),
         metadata=tables.metadata,
         routers=api.routers(config),
@@ -33,12 +68,16 @@ def make_definition(config: WebhookSettings | None = None) -> ServiceDefinition:
             Consumer(
                 FAN_OUT,
                 ("#",),
-                fan_out,
+                fan_out_linking_to(email),
                 description="Every event (except notifications.*) becomes a delivery for each matching subscription.",
             )
         ],
-        # The worker loops for as long as the service runs; the schedule restarts it if it ever fails.
-        schedules=[Schedule("webhook-delivery", delivery_worker, every_seconds=1.0)],
+        # The workers loop for as long as the service runs; the schedule restarts one if it ever fails.
+        schedules=[
+            Schedule("webhook-delivery", delivery_worker, every_seconds=1.0),
+            Schedule("email-delivery", email_sender, every_seconds=1.0),
+            Schedule("email-digests", digests, every_seconds=email.digest_poll_seconds),
+        ],
     )
 
 

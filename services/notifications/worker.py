@@ -32,6 +32,7 @@ from standardwebhooks.webhooks import Webhook
 from services.notifications.domain import AttemptResult, secrets_in_force
 from services.notifications.egress import EndpointRefused, GuardedTransport
 from services.notifications.handlers import record_attempt
+from services.notifications.messages import Links
 from services.notifications.settings import WebhookSettings
 from shared.events import CLOUDEVENTS_CONTENT_TYPE
 from shared.service import Runtime
@@ -56,7 +57,7 @@ _CLAIM = text(
             SELECT due.id,
                    row_number() OVER (PARTITION BY due.subscription_id ORDER BY due.next_attempt_at) AS place
             FROM deliveries due
-            WHERE due.status = 'pending' AND due.next_attempt_at <= :now
+            WHERE due.channel = 'webhook' AND due.status = 'pending' AND due.next_attempt_at <= :now
               AND NOT (due.subscription_id = ANY(:full))
         ) ranked
         WHERE ranked.place <= :per_endpoint
@@ -118,6 +119,8 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._rand = random.Random()
+        urls = runtime.settings.service_urls
+        self.links = Links(notifications=urls.get("notifications", Links.notifications), services=urls)
 
     async def run(self) -> None:
         try:
@@ -215,6 +218,7 @@ class DeliveryWorker:
                     schedule=self.config.retry_schedule,
                     disable_after=self.config.disable_after,
                     rand=self._rand,
+                    links=self.links,
                 )
         except Exception:
             # The lease runs out and the delivery is sent again, with the same webhook-id.
