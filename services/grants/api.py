@@ -32,6 +32,7 @@ from services.grants.domain import (
     GrantsError,
     IllegalTransition,
     MonitoringReport,
+    NothingPaidYet,
     Organisation,
     Overcommitted,
     QuorumNotMet,
@@ -51,6 +52,7 @@ CONFLICTING = (
     ConflictOfInterest,
     FinalReportOutstanding,
     AlreadyErased,
+    NothingPaidYet,
 )
 
 
@@ -73,6 +75,18 @@ class GrantsRoute(APIRoute):
 router = APIRouter(prefix="/v1", tags=["grants"], route_class=GrantsRoute)
 
 Officer = Annotated[Principal, Depends(require("officer"))]
+# The applicant's own moves (an officer may act for them); partners, finance and the forum never make them.
+ApplicantOrOfficer = Annotated[Principal, Depends(require("applicant", "officer"))]
+
+
+def panel_member(principal: Authenticated) -> Principal:
+    """Only a forum member scores or declares a conflict: a score counts toward the panel's quorum,
+    so not even an admin may add one in their own name."""
+    if "forum_member" not in principal.roles:
+        raise Problem(403, "Forbidden", "Only a member of the fund's panel (role forum_member) may do this.")
+    return principal
+
+
 GSS = Annotated[str, Field(pattern=r"^[EWSN][0-9]{8}$")]
 
 
@@ -360,6 +374,7 @@ class ApplicationOut(BaseModel):
     amount_requested_pence: int
     amount_awarded_pence: int | None
     amount_paid_pence: int
+    amount_released_pence: int = Field(description="Given back to the funders by a withdrawal or an underspend")
     ward_codes: list[str]
     theme: str
     starts_on: date | None
@@ -421,7 +436,7 @@ async def post_application(
     fund_id: str,
     body: ApplicationIn,
     runtime: RuntimeDep,
-    principal: Annotated[Principal, Depends(require("applicant", "officer"))],
+    principal: ApplicantOrOfficer,
 ) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.draft_application(uow, principal, fund_id, body.details())
@@ -464,7 +479,7 @@ async def get_application(application_id: str, runtime: RuntimeDep, principal: A
 
 @router.patch("/applications/{application_id}", summary="Change a draft application")
 async def patch_application(
-    application_id: str, body: ApplicationPatch, runtime: RuntimeDep, principal: Authenticated
+    application_id: str, body: ApplicationPatch, runtime: RuntimeDep, principal: ApplicantOrOfficer
 ) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.revise_application(uow, principal, application_id, body.changes())
@@ -472,14 +487,14 @@ async def patch_application(
 
 
 @router.post("/applications/{application_id}/submit", summary="Submit a draft application")
-async def post_submit(application_id: str, runtime: RuntimeDep, principal: Authenticated) -> ApplicationOut:
+async def post_submit(application_id: str, runtime: RuntimeDep, principal: ApplicantOrOfficer) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.submit_application(uow, principal, application_id)
     return ApplicationOut.of(application, principal)
 
 
 @router.post("/applications/{application_id}/withdraw", summary="Withdraw, before any payment; releases an award")
-async def post_withdraw(application_id: str, runtime: RuntimeDep, principal: Authenticated) -> ApplicationOut:
+async def post_withdraw(application_id: str, runtime: RuntimeDep, principal: ApplicantOrOfficer) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.withdraw_application(uow, principal, application_id)
     return ApplicationOut.of(application, principal)
@@ -496,7 +511,7 @@ class ConflictIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-ForumMember = Annotated[Principal, Depends(require("forum_member"))]
+ForumMember = Annotated[Principal, Depends(panel_member)]
 
 
 @router.post("/applications/{application_id}/conflicts", summary="Declare your conflict of interest")
@@ -581,7 +596,7 @@ async def post_offer(application_id: str, body: OfferIn, runtime: RuntimeDep, pr
 
 
 @router.post("/applications/{application_id}/accept", summary="Accept the offer and its conditions")
-async def post_accept(application_id: str, runtime: RuntimeDep, principal: Authenticated) -> ApplicationOut:
+async def post_accept(application_id: str, runtime: RuntimeDep, principal: ApplicantOrOfficer) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.accept_offer(uow, principal, application_id)
     return ApplicationOut.of(application, principal)
@@ -605,6 +620,25 @@ async def post_pay_tranche(
 ) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.pay_tranche(uow, principal, application_id, sequence)
+    return ApplicationOut.of(application, principal)
+
+
+class CancellationIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, examples=["Project delivered for less than awarded"])
+
+
+@router.post(
+    "/applications/{application_id}/tranches/cancel",
+    summary="An underspend: cancel the unpaid tranches and release their commitment to the funders",
+)
+async def post_cancel_tranches(
+    application_id: str,
+    body: CancellationIn,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require("officer", "finance"))],
+) -> ApplicationOut:
+    async with runtime.uow(principal.actor) as uow:
+        application = await handlers.cancel_remaining_tranches(uow, principal, application_id, body.reason)
     return ApplicationOut.of(application, principal)
 
 
@@ -642,7 +676,7 @@ class MonitoringReportIn(BaseModel):
     summary="The grantee submits its monitoring report for a financial year (or resubmits one sent back)",
 )
 async def post_monitoring_report(
-    application_id: str, body: MonitoringReportIn, runtime: RuntimeDep, principal: Authenticated
+    application_id: str, body: MonitoringReportIn, runtime: RuntimeDep, principal: ApplicantOrOfficer
 ) -> MonitoringReportOut:
     async with runtime.uow(principal.actor) as uow:
         _, report = await handlers.submit_monitoring_report(

@@ -178,6 +178,16 @@ class FinalReportOutstanding(GrantsError):
         )
 
 
+class NothingPaidYet(GrantsError):
+    title = "Nothing paid yet"
+
+    def __init__(self, application_id: str) -> None:
+        super().__init__(
+            f"No tranche of grant {application_id} has been paid: withdraw it to release the whole award.",
+            amount_paid_pence=0,
+        )
+
+
 class AlreadyErased(GrantsError):
     title = "Personal data already erased"
 
@@ -519,6 +529,7 @@ class TrancheStatus(StrEnum):
     PLANNED = "planned"
     APPROVED = "approved"
     PAID = "paid"
+    CANCELLED = "cancelled"
 
 
 @dataclass(eq=False)
@@ -543,6 +554,11 @@ class Tranche:
         if self.status != TrancheStatus.APPROVED:
             raise IllegalTransition(f"tranche {self.sequence}", self.status, "pay")
         self.status, self.paid_at = TrancheStatus.PAID, now
+
+    def cancel(self) -> None:
+        if self.status == TrancheStatus.PAID:
+            raise IllegalTransition(f"tranche {self.sequence}", self.status, "cancel")
+        self.status = TrancheStatus.CANCELLED
 
 
 class ReportStatus(StrEnum):
@@ -862,6 +878,31 @@ class Application:
     def amount_paid_pence(self) -> int:
         return sum(t.amount_pence for t in self.tranches if t.status == TrancheStatus.PAID)
 
+    @property
+    def amount_released_pence(self) -> int:
+        """What the award gave back to its funders: all of it on withdrawal, the unpaid part on an underspend."""
+        return sum(c.released_pence for c in self.commitments)
+
+    def cancel_remaining_tranches(self, fund: Fund, now: datetime) -> tuple[list[Tranche], list[tuple[str, int]]]:
+        """An underspend: the grantee needs no more than it has been paid.
+
+        The tranches not yet paid are cancelled and what they had committed goes back to each funder
+        (fund available goes up); what was paid is now the whole grant, which moves on to monitoring.
+        Returns the cancelled tranches and the (contribution id, pence) released to each funder.
+        """
+        if self.status != ApplicationStatus.ACCEPTED:
+            raise IllegalTransition("application", self.status, "cancel_remaining_tranches")
+        if not self.amount_paid_pence:
+            raise NothingPaidYet(self.id)
+        cancelled = [t for t in self.tranches if t.status != TrancheStatus.PAID]
+        for tranche in cancelled:
+            tranche.cancel()
+        released = [(c.contribution_id, c.outstanding_pence) for c in self.commitments if c.outstanding_pence]
+        fund.release(self.commitments)
+        self._move("mark_paid")
+        self.updated_at = now
+        return cancelled, released
+
     def start_monitoring(self, now: datetime) -> None:
         self._move("start_monitoring")
         self.updated_at = now
@@ -1019,7 +1060,8 @@ def report_on(fund: Fund, applications: Iterable[Application]) -> FundReport:
     for application in applications:
         if application.status not in AWARDED or not application.amount_awarded_pence:
             continue
-        amount = application.amount_awarded_pence
+        # An underspend gave part of the award back: the lines count what stays committed to the grant.
+        amount = application.amount_awarded_pence - application.amount_released_pence
         line = themes.setdefault(application.theme, [0, 0])
         line[0], line[1] = line[0] + 1, line[1] + amount
         codes = sorted(application.ward_codes)

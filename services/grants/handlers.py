@@ -245,6 +245,18 @@ async def revise_application(
     codes = changes.get("ward_codes", application.ward_codes)
     known = await wards_of_council(uow, fund.council, codes)
     application.revise(fund, known, now(), **changes)
+    uow.emit(
+        ev.ApplicationRevised(
+            application_id=application.id,
+            fund_id=fund.id,
+            changed=sorted(changes),
+            amount_requested_pence=application.amount_requested_pence,
+            ward_codes=list(application.ward_codes),
+            theme=application.theme,
+        ),
+        subject=application.id,
+        council=application.council,
+    )
     uow.audit("grants.application.revise", application.id, fields=sorted(changes))
     await uow.commit()
     return application
@@ -455,6 +467,30 @@ async def pay_tranche(uow: UnitOfWork, principal: Principal, application_id: str
         return events
 
     return await change_application(uow, principal, application_id, "pay_tranche", pay, sequence=sequence)
+
+
+async def cancel_remaining_tranches(
+    uow: UnitOfWork, principal: Principal, application_id: str, reason: str
+) -> Application:
+    """An underspend: stop paying, and give what the unpaid tranches had committed back to the funders."""
+
+    def cancel(application: Application, fund: Fund) -> list[EventData]:
+        cancelled, released = application.cancel_remaining_tranches(fund, now())
+        return [
+            ev.RemainingTranchesCancelled(
+                application_id=application.id,
+                fund_id=fund.id,
+                sequences=[t.sequence for t in cancelled],
+                amount_paid_pence=application.amount_paid_pence,
+                released_pence=sum(a for _, a in released),
+                funder_shares=[ev.FunderShare(contribution_id=c, amount_pence=a) for c, a in released],
+            ),
+            ev.ApplicationPaid(
+                application_id=application.id, fund_id=fund.id, amount_paid_pence=application.amount_paid_pence
+            ),
+        ]
+
+    return await change_application(uow, principal, application_id, "cancel_remaining_tranches", cancel, reason=reason)
 
 
 async def start_monitoring(uow: UnitOfWork, principal: Principal, application_id: str) -> Application:

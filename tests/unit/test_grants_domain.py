@@ -21,6 +21,7 @@ from services.grants.domain import (
     InvalidOffer,
     InvalidScore,
     MonitoringReport,
+    NothingPaidYet,
     Organisation,
     Overcommitted,
     QuorumNotMet,
@@ -371,6 +372,60 @@ def test_a_grant_with_a_tranche_paid_can_no_longer_be_withdrawn():
     with pytest.raises(IllegalTransition):
         app.withdraw(fund, NOW)
     assert fund.committed_pence == 80_000
+
+
+def accepted_in_tranches(fund: Fund, *amounts: int) -> Application:
+    app = assessed(fund, amount_requested_pence=sum(amounts))
+    app.approve(fund, reasons="ok", by="chair", now=NOW)
+    app.offer([], [(amount, None) for amount in amounts], NOW)
+    app.accept(NOW)
+    return app
+
+
+def test_an_underspend_releases_the_unpaid_remainder_to_each_funder():
+    fund = bsc_fund(council_pence=600_000, rtp_pence=400_000)
+    app = accepted_in_tranches(fund, 50_000, 30_001)
+    app.approve_tranche(1, "finance", NOW)
+    app.pay_tranche(fund, 1, NOW)
+    app.approve_tranche(2, "finance", NOW)  # approved, never paid: still cancellable
+
+    cancelled, released = app.cancel_remaining_tranches(fund, NOW)
+
+    assert [(t.sequence, t.status) for t in cancelled] == [(2, "cancelled")]
+    assert sum(amount for _, amount in released) == 30_001 == app.amount_released_pence
+    # Pro rata to what each funder had committed (60:40), to the penny.
+    assert [amount for _, amount in released] == [18_001, 12_000]
+    assert [(c.committed_pence, c.paid_pence) for c in fund.contributions] == [(30_000, 30_000), (20_000, 20_000)]
+    assert (fund.committed_pence, fund.paid_pence, fund.available_pence) == (50_000, 50_000, 950_000)
+    assert (app.status, app.amount_paid_pence, app.amount_awarded_pence) == ("paid", 50_000, 80_001)
+    assert all(c.outstanding_pence == 0 for c in app.commitments)
+
+
+def test_the_report_counts_only_what_an_underspent_grant_kept():
+    fund = bsc_fund()
+    app = accepted_in_tranches(fund, 50_000, 30_000)
+    app.approve_tranche(1, "finance", NOW)
+    app.pay_tranche(fund, 1, NOW)
+    app.cancel_remaining_tranches(fund, NOW)
+    report = report_on(fund, [app])
+    assert (report.committed_pence, report.paid_pence, report.available_pence) == (50_000, 50_000, 950_000)
+    assert [(w.key, w.amount_pence) for w in report.by_ward] == [(BOSTON_CASTLE, 50_000)]
+    assert [(t.key, t.amount_pence) for t in report.by_theme] == [("Bringing people together", 50_000)]
+
+
+def test_tranches_cannot_be_cancelled_before_anything_is_paid_or_once_the_grant_is_paid():
+    fund = bsc_fund()
+    app = accepted_in_tranches(fund, 50_000, 30_000)
+    with pytest.raises(NothingPaidYet):
+        app.cancel_remaining_tranches(fund, NOW)
+    assert (app.status, fund.committed_pence) == ("accepted", 80_000)
+    for n in (1, 2):
+        app.approve_tranche(n, "finance", NOW)
+        app.pay_tranche(fund, n, NOW)
+    with pytest.raises(IllegalTransition) as refused:
+        app.cancel_remaining_tranches(fund, NOW)
+    assert refused.value.facts["current_state"] == "paid"
+    assert (fund.committed_pence, fund.paid_pence) == (80_000, 80_000)
 
 
 # --- Assessment -----------------------------------------------------------------------------------

@@ -58,6 +58,17 @@ class ApplicationCreated(EventData, event_type="grants.application.created.v1"):
     theme: str | None = None
 
 
+class ApplicationRevised(EventData, event_type="grants.application.revised.v1"):
+    """The applicant changed its draft; ``changed`` names the fields (never their values if personal)."""
+
+    application_id: str
+    fund_id: str
+    changed: list[str]
+    amount_requested_pence: Pence = Field(ge=0)
+    ward_codes: list[GssCode]
+    theme: str | None = None
+
+
 class ApplicationSubmitted(EventData, event_type="grants.application.submitted.v1"):
     """A community group submitted its application for assessment."""
 
@@ -170,6 +181,17 @@ class TranchePaid(EventData, event_type="grants.application.tranche_paid.v1"):
     amount_pence: Pence
     funder_shares: list[FunderShare] = []
     paid_at: datetime
+
+
+class RemainingTranchesCancelled(EventData, event_type="grants.application.tranches_cancelled.v1"):
+    """An underspend: the unpaid tranches were cancelled and their commitment went back to the funders."""
+
+    application_id: str
+    fund_id: str
+    sequences: list[int] = Field(description="The tranches cancelled")
+    amount_paid_pence: Pence = Field(ge=0, description="What was paid, now the whole grant")
+    released_pence: Pence = Field(ge=0, description="What went back to the funders")
+    funder_shares: list[FunderShare] = Field(default=[], description="The release, attributed to each funder")
 
 
 class ApplicationPaid(EventData, event_type="grants.application.paid.v1"):
