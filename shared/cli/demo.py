@@ -28,7 +28,7 @@ from shared.auth import issue_token
 from shared.settings import Settings, settings_for
 
 COUNCIL = "E08000018"  # Rotherham
-BOSTON_CASTLE, KEPPEL = "E05012996", "E05013008"
+BOSTON_CASTLE, KEPPEL = "E05012996", "E05013004"
 FUND_NAME = "Building Stronger Communities small grants"
 GRANTS_OPEN = "BSC grants programme open to applications"
 
@@ -92,9 +92,19 @@ async def cohesion() -> AsyncIterator[Cohesion]:
 OFFICER = {"subject": "coordinator@rotherham.gov.uk", "organisation": "Rotherham MBC"}
 
 
+DEMO_AWARD_PENCE = 80_000
+
+
 async def find_fund(c: Cohesion) -> dict[str, Any] | None:
+    """The newest demo fund that can still take the demo's application: not closed (it closes by itself
+    after its closing date) and with £800 uncommitted; otherwise none, and a new one is loaded."""
     funds = await c.ok("GET", "grants", "/v1/funds?limit=500", headers=c.as_("officer", **OFFICER))
-    return next((f for f in funds["items"] if f["name"] == FUND_NAME), None)
+    usable = (
+        f
+        for f in funds["items"]
+        if f["name"] == FUND_NAME and f["status"] != "closed" and f["available_pence"] >= DEMO_AWARD_PENCE
+    )
+    return next(usable, None)
 
 
 async def load_demo_data() -> list[str]:
@@ -202,7 +212,7 @@ async def run_demo() -> int:
         officer = c.as_("officer", **OFFICER)
         fund = await find_fund(c)
         if fund is None:
-            print("No demo fund: start the system with `make up` first.")
+            print("No demo fund that can take an application: load the demo data with `make up` first.")
             return 1
 
         police = {"subject": "ops@southyorks.police.uk", "organisation": "south-yorkshire-police"}
@@ -323,7 +333,7 @@ async def apply(c: Cohesion, fund_id: str, group: dict[str, str]) -> dict[str, A
         },
         "title": "Kimberworth together: iftars and a summer street party",
         "summary": "Bringing neighbours of different backgrounds together through shared meals and a street party.",
-        "amount_requested_pence": 80_000,
+        "amount_requested_pence": DEMO_AWARD_PENCE,
         "ward_codes": [BOSTON_CASTLE, KEPPEL],
         "theme": "Bringing people together",
     }
