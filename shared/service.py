@@ -1,7 +1,7 @@
 """How a service is put together and run: one process with its HTTP API, consumers, relay and schedules.
 
-A service declares a ``ServiceDefinition`` (its routers, consumers and
-scheduled jobs); ``create_app`` wires it once to the database, the broker and
+A service declares a ``ServiceDefinition`` (its routers, consumers, responders
+and scheduled jobs); ``create_app`` wires it once to the database, the broker and
 telemetry. Handlers receive what they need as arguments — nothing reaches for
 a global.
 """
@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -25,6 +25,7 @@ from shared.http import IdempotencyMiddleware, TraceHeaderMiddleware, health_rou
 from shared.messaging.broker import create_broker
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.rpc import Procedure, Req, Resp, Responder, ResponderRuntime, RpcClient
 from shared.messaging.topology import declare_topology
 from shared.problems import install_problem_handlers
 from shared.settings import Settings, settings_for
@@ -51,6 +52,7 @@ class ServiceDefinition:
     metadata: MetaData
     routers: Sequence[APIRouter] = ()
     consumers: Sequence[Consumer] = ()
+    responders: Sequence[Responder[Any, Any]] = ()
     schedules: Sequence[Schedule] = ()
     version: str = "1.0.0"
 
@@ -78,6 +80,10 @@ class Runtime:
         )
         for consumer in self.definition.consumers:
             self.consumers.register(consumer)
+        self.responders = ResponderRuntime(self.broker, self.sessions, self.definition.name)
+        for responder in self.definition.responders:
+            self.responders.register(responder)
+        self.rpc = RpcClient(self.settings.amqp_url, self.definition.name)
         self.relay = OutboxRelay(
             self.engine,
             self.broker,
@@ -94,6 +100,10 @@ class Runtime:
     def uow(self, actor: Actor) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.definition.name, actor)
 
+    async def call(self, procedure: Procedure[Req, Resp], request: Req, *, timeout: float | None = None) -> Resp:
+        """Ask another service (see ``shared.messaging.rpc``): its typed answer, or a typed ``RpcError``."""
+        return await self.rpc.call(procedure, request, timeout=timeout)
+
     async def start(self) -> None:
         self.tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
         self.tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
@@ -107,6 +117,8 @@ class Runtime:
         for task in self.tasks:
             with suppress(asyncio.CancelledError, Exception):
                 await task
+        with suppress(Exception):
+            await self.rpc.close()
         with suppress(Exception):
             await self.broker.stop()
         await self.engine.dispose()
