@@ -45,6 +45,7 @@ definition = ServiceDefinition(
     metadata=tables.metadata,
     routers=[api.router],
     consumers=[ward_directory],
+    responders=[handlers.grantee_contact_responder],
     schedules=[
         Schedule("fund-dates", funds_on_their_dates),
         Schedule("monitoring-notices", monitoring_notices),

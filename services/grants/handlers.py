@@ -30,7 +30,9 @@ from shared.events import Envelope, EventData
 from shared.events.catalogue import grants as ev
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import Consumer
+from shared.messaging.rpc import NotFound, Responder
 from shared.problems import Problem
+from shared.procedures import GRANTEE_CONTACT, Contact, GranteeContact, GranteeContactRequest
 from shared.unit_of_work import Actor, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -721,3 +723,31 @@ async def erase_personal_data(uow: UnitOfWork, principal: Principal, application
     )
     await uow.commit()
     return application
+
+
+# --- Answers to other services (RPC) --------------------------------------------------------------
+
+
+async def grantee_contact(request: GranteeContactRequest, uow: UnitOfWork) -> GranteeContact:
+    """Who notifications writes to about an application: only within the council asked about; no contact once erased."""
+    row = (
+        await uow.session.execute(
+            select(
+                applications.c.organisation_name,
+                applications.c.contact_name,
+                applications.c.contact_email,
+                applications.c.personal_data_erased_at,
+            ).where(applications.c.id == request.application_id, applications.c.council == request.council)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no application {request.application_id} in council {request.council}")
+    erased = row.personal_data_erased_at is not None
+    return GranteeContact(
+        application_id=request.application_id,
+        organisation_name=row.organisation_name,
+        contact=None if erased else Contact(name=row.contact_name, email=row.contact_email),
+    )
+
+
+grantee_contact_responder = Responder(GRANTEE_CONTACT, grantee_contact)
