@@ -8,7 +8,7 @@ the service that asked, and only for the council it asked about.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.messaging.rpc import Procedure, RpcRequest, RpcResponse
 
@@ -39,4 +39,34 @@ GRANTEE_CONTACT = Procedure(
     GranteeContactRequest,
     GranteeContact,
     description="Who to write to about an application: its organisation and contact. Not found outside its council.",
+)
+
+
+# --- wards ----------------------------------------------------------------------------------------
+
+
+class WardMemberContactsRequest(RpcRequest):
+    gss_code: str = Field(pattern=r"^[EWSN][0-9]{8}$")
+
+
+class MemberContact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    email: str
+
+
+class WardMemberContacts(RpcResponse):
+    """A ward and its current elected members, to write to (e.g. when the ward is behind on meetings)."""
+
+    gss_code: str
+    ward_name: str
+    members: list[MemberContact]
+
+
+WARD_MEMBER_CONTACTS = Procedure(
+    "wards.member_contacts",
+    WardMemberContactsRequest,
+    WardMemberContacts,
+    description="The current elected members of a ward and their emails. Not found for another council's ward.",
 )

@@ -11,12 +11,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+import aio_pika
+import httpx
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications import tables
+from services.notifications import partner_queues, tables
 from services.notifications.domain import (
     Delivery,
     DeliveryAttempt,
@@ -37,13 +39,16 @@ from services.notifications.handlers import (
     create_subscription,
     enable_subscription,
     now_utc,
+    queue_access_revoked,
+    queue_credentials_rotated,
     register_partner,
     remove_suppression,
     replay_range,
     resend_delivery,
     rotate_secret,
 )
-from services.notifications.settings import WebhookSettings
+from services.notifications.partner_queues import QueueAccess
+from services.notifications.settings import QueueSettings, WebhookSettings
 from shared.auth import Principal, require
 from shared.http import Page, PageParams, make_page, page_params
 from shared.problems import Problem
@@ -83,7 +88,11 @@ class PartnerOut(BaseModel):
 
 class SubscriptionIn(BaseModel):
     partner_id: str | None = Field(default=None, description="Defaults to the caller's own partner organisation.")
-    channel: Literal["webhook", "email"] = "webhook"
+    channel: Literal["webhook", "email", "amqp"] = Field(
+        default="webhook",
+        description="webhook: POSTed to `url`; email: sent to `email`; amqp: your own queue and a broker user "
+        "that can only read it (its password is shown once, in the answer).",
+    )
     url: str | None = Field(
         default=None,
         min_length=1,
@@ -129,6 +138,11 @@ class SubscriptionIn(BaseModel):
             if given:
                 raise ValueError(f"a webhook subscription has no {', '.join(given)}")
             return self
+        if self.channel == "amqp":
+            given = [name for name, value in {"url": self.url, **email_fields}.items() if value]
+            if given or self.digest_weekday:
+                raise ValueError(f"a queue subscription has no {', '.join(given or ['digest_weekday'])}")
+            return self
         if self.url:
             raise ValueError("an email subscription has no url")
         if not self.email:
@@ -164,13 +178,29 @@ class SubscriptionOut(BaseModel):
     previous_secret_expires_at: AwareDatetime | None
 
 
+class QueueAccessOut(BaseModel):
+    """How a partner reads its own queue; the password is shown only now and never stored by Cohesion."""
+
+    url: str = Field(description="The broker to connect to (AMQP 0-9-1), without credentials.")
+    vhost: str
+    queue: str
+    username: str
+    password: str
+
+
 class SubscriptionCreatedOut(SubscriptionOut):
     secret: str | None = Field(description="webhook: the signing secret; shown only now.")
+    queue_access: QueueAccessOut | None = Field(default=None, description="amqp: your queue and its credentials.")
 
     @classmethod
-    def of(cls, subscription: Subscription) -> SubscriptionCreatedOut:
+    def of(cls, subscription: Subscription, access: QueueAccess | None = None) -> SubscriptionCreatedOut:
         out = cls.model_validate(subscription)
-        return out if subscription.channel == "webhook" else out.model_copy(update={"secret": None})
+        return out.model_copy(
+            update={
+                "secret": out.secret if subscription.channel == "webhook" else None,
+                "queue_access": QueueAccessOut(**vars(access)) if access else None,
+            }
+        )
 
 
 class SecretOut(BaseModel):
@@ -308,6 +338,21 @@ def _own_partner_filter(principal: Principal) -> list[object]:
     return conditions
 
 
+async def queue_subscription(session: AsyncSession, principal: Principal, subscription_id: str) -> Subscription:
+    """A visible, active queue subscription (locked): what credentials can be rotated or revoked on."""
+    subscription = await visible_subscription(session, principal, subscription_id, for_update=True)
+    if subscription.channel != "amqp":
+        raise Problem(409, "Not a queue subscription", f"Subscription {subscription_id} is a {subscription.channel}.")
+    if subscription.status != "active":
+        raise Problem(
+            409,
+            "Subscription disabled",
+            f"Subscription {subscription_id} is disabled ({subscription.disabled_reason}).",
+            current_state=subscription.status,
+        )
+    return subscription
+
+
 def _illegal(exc: IllegalState) -> Problem:
     return Problem(409, "Illegal state", str(exc), current_state=exc.current)
 
@@ -315,7 +360,7 @@ def _illegal(exc: IllegalState) -> Problem:
 # --- Routes --------------------------------------------------------------------------
 
 
-def routers(config: WebhookSettings) -> list[APIRouter]:
+def routers(config: WebhookSettings, queues: QueueSettings) -> list[APIRouter]:
     partners = APIRouter(prefix="/v1/partners", tags=["partners"])
     subscriptions = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
     deliveries = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
@@ -373,6 +418,7 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
             )
             if problem:
                 raise Problem(422, "Endpoint not allowed", problem, field="url")
+        subscription_id = str(uuid.uuid4())
         async with runtime.uow(principal.actor) as uow:
             if body.partner_id is not None:
                 partner = await visible_partner(uow.session, principal, body.partner_id)
@@ -385,7 +431,7 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
                     raise Problem(422, "Partner required", "Name the partner_id this subscription belongs to.")
                 partner = own
             subscription = Subscription(
-                id=str(uuid.uuid4()),
+                id=subscription_id,
                 partner_id=partner.id,
                 council=partner.council,
                 channel=body.channel,
@@ -400,8 +446,20 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
                 secret=new_secret(),
                 created_at=now_utc(),
             )
-            await create_subscription(uow, subscription)
-        return SubscriptionCreatedOut.of(subscription)
+            access = None
+            if subscription.channel == "amqp":
+                # The broker first: if it cannot be reached, nothing is stored and the caller may retry.
+                try:
+                    access = await partner_queues.provision(runtime.settings, queues, subscription)
+                except (OSError, aio_pika.exceptions.AMQPError, httpx.HTTPError) as exc:
+                    raise Problem(503, "Broker unavailable", f"The queue could not be set up: {exc}") from exc
+            await create_subscription(
+                uow,
+                subscription,
+                queue=access.queue if access else None,
+                user=access.username if access else None,
+            )
+        return SubscriptionCreatedOut.of(subscription, access)
 
     @subscriptions.get("", summary="Subscriptions you may see")
     async def list_subscriptions(
@@ -439,6 +497,52 @@ def routers(config: WebhookSettings) -> list[APIRouter]:
             secret = await rotate_secret(uow, subscription, config.secret_grace)
         assert subscription.previous_secret_expires_at is not None
         return SecretOut(secret=secret, previous_secret_expires_at=subscription.previous_secret_expires_at)
+
+    @subscriptions.post(
+        "/{subscription_id}/queue-credentials:rotate",
+        summary="A new password for the queue's user; the old one and its connections stop at once",
+    )
+    async def post_rotate_queue_credentials(
+        subscription_id: str, runtime: RuntimeDep, principal: Readers, background: BackgroundTasks
+    ) -> QueueAccessOut:
+        async with runtime.uow(principal.actor) as uow:
+            subscription = await queue_subscription(uow.session, principal, subscription_id)
+            try:
+                access = await partner_queues.rotate_password(runtime.settings, queues, subscription)
+            except httpx.HTTPError as exc:
+                raise Problem(503, "Broker unavailable", f"The password could not be changed: {exc}") from exc
+            await queue_credentials_rotated(uow, subscription)
+        background.add_task(
+            partner_queues.close_sessions,
+            runtime.settings,
+            access.username,
+            "Cohesion: queue credentials rotated",
+            again_after=partner_queues.STATISTICS_INTERVAL_SECONDS,
+        )
+        return QueueAccessOut(**vars(access))
+
+    @subscriptions.post(
+        "/{subscription_id}/queue-credentials:revoke",
+        summary="Take the queue away: its user, its connections and the queue itself",
+    )
+    async def post_revoke_queue(
+        subscription_id: str, runtime: RuntimeDep, principal: Readers, background: BackgroundTasks
+    ) -> SubscriptionOut:
+        async with runtime.uow(principal.actor) as uow:
+            subscription = await queue_subscription(uow.session, principal, subscription_id)
+            try:
+                await partner_queues.revoke(runtime.settings, subscription)
+            except (OSError, aio_pika.exceptions.AMQPError, httpx.HTTPError) as exc:
+                raise Problem(503, "Broker unavailable", f"Access could not be revoked: {exc}") from exc
+            await queue_access_revoked(uow, subscription)
+        background.add_task(
+            partner_queues.close_sessions,
+            runtime.settings,
+            partner_queues.username(subscription.id),
+            "Cohesion: queue access revoked",
+            again_after=partner_queues.STATISTICS_INTERVAL_SECONDS,
+        )
+        return SubscriptionOut.model_validate(subscription)
 
     @subscriptions.post("/{subscription_id}:enable", summary="Switch a disabled endpoint back on")
     async def post_enable(subscription_id: str, runtime: RuntimeDep, principal: Readers) -> SubscriptionOut:

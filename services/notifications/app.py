@@ -10,10 +10,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.notifications import api, tables
+from services.notifications.alerts import address_alerts
 from services.notifications.emails import run_email_sender, send_due_digests
-from services.notifications.handlers import FAN_OUT, fan_out
+from services.notifications.handlers import ALERT_KINDS, ALERTS, FAN_OUT, fan_out, note_alert
 from services.notifications.messages import Links
-from services.notifications.settings import EmailSettings, WebhookSettings
+from services.notifications.partner_queues import run_queue_publisher
+from services.notifications.settings import EmailSettings, QueueSettings, WebhookSettings
 from services.notifications.worker import run_delivery_worker
 from shared.events import Envelope
 from shared.messaging.consumer import Consumer, Handler
@@ -40,16 +42,25 @@ def fan_out_linking_to(email: EmailSettings) -> Handler:
     return handle
 
 
-def make_definition(config: WebhookSettings | None = None, email: EmailSettings | None = None) -> ServiceDefinition:
+def make_definition(
+    config: WebhookSettings | None = None, email: EmailSettings | None = None, queues: QueueSettings | None = None
+) -> ServiceDefinition:
     """The service for a given configuration (tests pass short retries, an allow-listed 127.0.0.1, a test SMTP port)."""
     config = config or WebhookSettings()
     email = email or EmailSettings()
+    queues = queues or QueueSettings()
 
     async def delivery_worker(runtime: Runtime) -> None:
         await run_delivery_worker(runtime, config)
 
     async def email_sender(runtime: Runtime) -> None:
         await run_email_sender(runtime, email)
+
+    async def queue_publisher(runtime: Runtime) -> None:
+        await run_queue_publisher(runtime, queues)
+
+    async def alert_recipients(runtime: Runtime) -> None:
+        await address_alerts(runtime, links_for(runtime.settings, email))
 
     async def digests(runtime: Runtime) -> None:
         await send_due_digests(runtime, links_for(runtime.settings, email))
@@ -60,23 +71,32 @@ def make_definition(config: WebhookSettings | None = None, email: EmailSettings 
         description=(
             "Partners, their subscriptions and the deliveries of the CloudEvents published on `cohesion.events`: "
             "signed webhooks (Standard Webhooks), emails (immediate or daily/weekly digests, with a suppression "
-            "list). Publishes `notifications.*` events."
+            "list) and partners' own queues. Publishes `notifications.*` events."
         ),
         metadata=tables.metadata,
-        routers=api.routers(config),
+        routers=api.routers(config, queues),
         consumers=[
             Consumer(
                 FAN_OUT,
                 ("#",),
                 fan_out_linking_to(email),
                 description="Every event (except notifications.*) becomes a delivery for each matching subscription.",
-            )
+            ),
+            Consumer(
+                ALERTS,
+                tuple(ALERT_KINDS),
+                note_alert,
+                description="Events someone must be emailed about: an overdue milestone (its lead partner), a "
+                "monitoring report due (the grantee), a ward behind on its meetings (the ward's members).",
+            ),
         ],
         # The workers loop for as long as the service runs; the schedule restarts one if it ever fails.
         schedules=[
             Schedule("webhook-delivery", delivery_worker, every_seconds=1.0),
             Schedule("email-delivery", email_sender, every_seconds=1.0),
+            Schedule("queue-delivery", queue_publisher, every_seconds=1.0),
             Schedule("email-digests", digests, every_seconds=email.digest_poll_seconds),
+            Schedule("alert-recipients", alert_recipients, every_seconds=email.poll_seconds),
         ],
     )
 

@@ -17,6 +17,8 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notifications.domain import (
+    Alert,
+    AlertKind,
     AttemptResult,
     Delivery,
     DigestPeriod,
@@ -38,7 +40,14 @@ from services.notifications.messages import (
     endpoint_disabled_email,
     event_email,
 )
-from services.notifications.tables import deliveries, email_messages, received_events, subscriptions, suppressions
+from services.notifications.tables import (
+    alerts,
+    deliveries,
+    email_messages,
+    received_events,
+    subscriptions,
+    suppressions,
+)
 from shared.events import Envelope, decode_envelope
 from shared.events.catalogue.notifications import (
     DeliveryExhausted,
@@ -50,6 +59,9 @@ from shared.events.catalogue.notifications import (
     EndpointDisabled,
     EndpointEnabled,
     PartnerRegistered,
+    QueueAccessGranted,
+    QueueAccessRevoked,
+    QueueCredentialsRotated,
     SubscriptionCreated,
     SubscriptionReplayRequested,
     SubscriptionSecretRotated,
@@ -79,7 +91,10 @@ async def register_partner(uow: UnitOfWork, partner: Partner) -> Partner:
     return partner
 
 
-async def create_subscription(uow: UnitOfWork, subscription: Subscription) -> Subscription:
+async def create_subscription(
+    uow: UnitOfWork, subscription: Subscription, *, queue: str | None = None, user: str | None = None
+) -> Subscription:
+    """Store a subscription; for a queue subscription, ``queue`` and ``user`` already exist on the broker."""
     uow.session.add(subscription)
     uow.emit(
         SubscriptionCreated(
@@ -98,6 +113,15 @@ async def create_subscription(uow: UnitOfWork, subscription: Subscription) -> Su
         partner_id=subscription.partner_id,
         event_types=list(subscription.event_types),
     )
+    if queue is not None and user is not None:
+        uow.emit(
+            QueueAccessGranted(
+                subscription_id=subscription.id, partner_id=subscription.partner_id, queue=queue, username=user
+            ),
+            subject=subscription.id,
+            council=subscription.council,
+        )
+        uow.audit("notifications.subscription.grant_queue", subscription.id, queue=queue, username=user)
     await uow.commit()
     return subscription
 
@@ -615,3 +639,110 @@ async def record_email_attempt(
 
 def summaries_of(bodies: Sequence[bytes]) -> list[EventSummary]:
     return [EventSummary.of(decode_envelope(body)) for body in bodies]
+
+
+# --- Partners' own queues ---------------------------------------------------------------
+
+
+async def queue_credentials_rotated(uow: UnitOfWork, subscription: Subscription) -> None:
+    uow.emit(
+        QueueCredentialsRotated(subscription_id=subscription.id, partner_id=subscription.partner_id),
+        subject=subscription.id,
+        council=subscription.council,
+    )
+    uow.audit("notifications.subscription.rotate_queue_credentials", subscription.id)
+    await uow.commit()
+
+
+async def queue_access_revoked(uow: UnitOfWork, subscription: Subscription) -> None:
+    """The broker user and queue are gone: the subscription stops (deliveries waiting for it stay as they are)."""
+    subscription.disable("revoked", now_utc())
+    uow.emit(
+        QueueAccessRevoked(subscription_id=subscription.id, partner_id=subscription.partner_id),
+        subject=subscription.id,
+        council=subscription.council,
+    )
+    uow.audit("notifications.subscription.revoke_queue", subscription.id)
+    await uow.commit()
+
+
+async def record_publish_attempt(
+    uow: UnitOfWork,
+    delivery_id: str,
+    result: AttemptResult,
+    *,
+    schedule: RetrySchedule,
+    rand: random.Random | None = None,
+) -> Delivery | None:
+    """Store one publish to a partner's queue and its consequence (delivered, retry, give up) and publish them."""
+    delivery = await uow.session.get(Delivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.status != "pending":
+        return None
+    attempt, next_attempt_at = delivery.record_publish_attempt(result, now=now_utc(), schedule=schedule, rand=rand)
+    uow.session.add(attempt)
+    ids = {
+        "delivery_id": delivery.id,
+        "subscription_id": delivery.subscription_id or "",
+        "event_id": delivery.event_id or "",
+    }
+    if delivery.status == "succeeded":
+        uow.emit(
+            DeliverySucceeded(**ids, channel="amqp", attempts=delivery.attempts),
+            subject=delivery.id,
+            council=delivery.council,
+        )
+    else:
+        uow.emit(
+            DeliveryFailed(
+                **ids,
+                channel="amqp",
+                attempt=delivery.attempts,
+                status_code=None,
+                error=(result.error or "")[:200] or None,
+                next_attempt_at=next_attempt_at,
+            ),
+            subject=delivery.id,
+            council=delivery.council,
+        )
+        if delivery.status == "exhausted":
+            uow.emit(
+                DeliveryExhausted(**ids, channel="amqp", attempts=delivery.attempts),
+                subject=delivery.id,
+                council=delivery.council,
+            )
+    await uow.commit()
+    return delivery
+
+
+# --- Internal alerts -------------------------------------------------------------------
+
+ALERTS = "notifications.alerts"
+# The events someone must be emailed about, and what kind of alert each makes.
+ALERT_KINDS: dict[str, AlertKind] = {
+    "actions.milestone.overdue.v1": "milestone_overdue",
+    "grants.monitoring.report_due.v1": "report_due",
+    "wards.ward.meetings_behind.v1": "cadence_behind",
+}
+
+
+async def note_alert(envelope: Envelope, uow: UnitOfWork) -> None:
+    """Remember that an event calls for an alert (the consumer commits); its recipients are found later,
+    outside this transaction, since that may mean asking another service."""
+    kind = ALERT_KINDS.get(envelope.type)
+    if kind is None:
+        return
+    await keep_event(uow, envelope)
+    alert = Alert.of(envelope.id, kind, envelope.council, now_utc())
+    await uow.session.execute(
+        pg_insert(alerts)
+        .values(
+            id=alert.id,
+            event_id=alert.event_id,
+            kind=alert.kind,
+            council=alert.council,
+            status=alert.status,
+            next_attempt_at=alert.next_attempt_at,
+            created_at=alert.created_at,
+        )
+        .on_conflict_do_nothing()
+    )

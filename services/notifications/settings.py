@@ -116,3 +116,32 @@ class EmailSettings(BaseSettings):
     @property
     def retry_schedule(self) -> RetrySchedule:
         return RetrySchedule(delays=tuple(self.retry_delays_seconds), jitter=self.retry_jitter)
+
+
+class QueueSettings(BaseSettings):
+    """Settings of partners' own queues (environment prefix ``COHESION_PARTNER_QUEUE_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="COHESION_PARTNER_QUEUE_", extra="ignore")
+
+    # The AMQP URL partners are told to connect to, without credentials (None: the service's own
+    # broker URL, credentials removed). Behind a load balancer or TLS terminator, set it.
+    public_amqp_url: str | None = None
+    # A partner that stops reading does not fill the broker: past this many messages its queue
+    # refuses new ones, and their deliveries wait and retry until it has room again.
+    max_length: int = Field(default=100_000, ge=1)
+    retry_delays_seconds: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0, 3600.0, 3 * 3600.0, 12 * 3600.0]
+    )
+    retry_jitter: float = Field(default=0.2, ge=0, lt=1)
+    poll_seconds: float = Field(default=1.0, gt=0)
+    batch_size: int = Field(default=200, ge=1)
+    lease_seconds: float = 60.0
+
+    @field_validator("retry_delays_seconds", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return split_list(value)
+
+    @property
+    def retry_schedule(self) -> RetrySchedule:
+        return RetrySchedule(delays=tuple(self.retry_delays_seconds), jitter=self.retry_jitter)

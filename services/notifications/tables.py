@@ -22,7 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import registry
 
-from services.notifications.domain import Delivery, DeliveryAttempt, Email, Partner, Subscription, Suppression
+from services.notifications.domain import (
+    Alert,
+    Delivery,
+    DeliveryAttempt,
+    Email,
+    Partner,
+    Subscription,
+    Suppression,
+)
 from shared.db import NAMING_CONVENTION
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -150,9 +158,28 @@ suppressions = Table(
     UniqueConstraint("council", "address", name="uq_suppressions_council_address"),
 )
 
+# An event someone must be emailed about, until its recipients are found (see domain.Alert).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("event_id", String(36), ForeignKey("received_events.event_id"), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("council", String(9), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("recipients", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("addressed_at", DateTime(timezone=True)),
+)
+Index("ix_alerts_addressing", alerts.c.next_attempt_at, postgresql_where=alerts.c.status == "addressing")
+
 mapper.map_imperatively(Partner, partners)
 mapper.map_imperatively(Subscription, subscriptions)
 mapper.map_imperatively(Delivery, deliveries)
 mapper.map_imperatively(DeliveryAttempt, delivery_attempts)
 mapper.map_imperatively(Email, email_messages)
 mapper.map_imperatively(Suppression, suppressions)
+mapper.map_imperatively(Alert, alerts)

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 
 from services.notifications.app import make_definition
+from services.notifications.handlers import FAN_OUT
 from services.notifications.settings import WebhookSettings
 from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE, Envelope, decode_envelope, new_envelope
 from shared.events.catalogue.actions import MilestoneCompleted
@@ -277,7 +278,7 @@ async def test_a_redelivered_event_creates_no_second_delivery(settings_for_test)
         runtime = app.state.runtime
         await subscribe(client, settings, endpoint.url())
         envelope = application_submitted()
-        [fan_out] = definition.consumers
+        fan_out = next(c for c in definition.consumers if c.name == FAN_OUT)
         first, again = RedeliveredMessage(envelope.to_json_bytes()), RedeliveredMessage(envelope.to_json_bytes())
         await runtime.consumers.process(fan_out, first)
         await runtime.consumers.process(fan_out, again)
@@ -520,3 +521,45 @@ async def test_a_slow_endpoint_does_not_hold_up_another(settings_for_test, amqp_
         await eventually(lambda: _count(slow_endpoint, 3))
         await eventually(lambda: scalar(runtime, "SELECT count(*) = 6 FROM deliveries WHERE status = 'succeeded'"))
         assert most_in_flight == 1
+
+
+async def test_a_redirect_is_never_followed_and_the_attempt_is_retried(settings_for_test, amqp_url):
+    async with Endpoint() as elsewhere:
+
+        async def redirect(_: Received) -> tuple[int, dict[str, str]]:
+            return 307, {"Location": elsewhere.url()}
+
+        settings = settings_for_test("notifications")
+        async with (
+            Endpoint(redirect) as endpoint,
+            running_service(make_definition(config()), settings) as (app, client),
+        ):
+            runtime = app.state.runtime
+            await subscribe(client, settings, endpoint.url())
+            await publish(amqp_url, application_submitted())
+
+            await eventually(lambda: scalar(runtime, "SELECT status = 'exhausted' FROM deliveries"), timeout=20)
+            assert len(endpoint.requests) == 3 and not elsewhere.requests
+            codes = await scalar(runtime, "SELECT array_agg(status_code ORDER BY number) FROM delivery_attempts")
+            assert codes == [307, 307, 307]
+
+
+async def test_an_endpoint_that_never_answers_is_cut_off_at_the_timeout(settings_for_test, amqp_url):
+    async def never(_: Received) -> tuple[int, dict[str, str]]:
+        await asyncio.sleep(3600)
+        return 204, {}
+
+    settings = settings_for_test("notifications")
+    definition = make_definition(config(timeout_seconds=0.5, retry_delays_seconds=[0.2]))
+    async with Endpoint(never) as endpoint, running_service(definition, settings) as (app, client):
+        runtime = app.state.runtime
+        await subscribe(client, settings, endpoint.url())
+        await publish(amqp_url, application_submitted())
+
+        await eventually(lambda: scalar(runtime, "SELECT status = 'exhausted' FROM deliveries"), timeout=20)
+        async with runtime.engine.connect() as conn:
+            attempts = (await conn.execute(text("SELECT latency_ms, error FROM delivery_attempts"))).all()
+        assert len(attempts) == 2
+        for latency_ms, error in attempts:
+            assert error.startswith("timeout:"), error
+            assert 450 <= latency_ms < 3000, latency_ms

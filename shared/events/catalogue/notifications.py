@@ -145,3 +145,26 @@ class SuppressionRemoved(EventData, event_type="notifications.suppression.remove
     """An address was taken off the council's suppression list."""
 
     suppression_id: str
+
+
+class QueueAccessGranted(EventData, event_type="notifications.subscription.queue_granted.v1"):
+    """A partner was given its own queue, bound to its subscription, and a broker user that can only read it."""
+
+    subscription_id: str
+    partner_id: str
+    queue: str
+    username: str
+
+
+class QueueCredentialsRotated(EventData, event_type="notifications.subscription.queue_credentials_rotated.v1"):
+    """The partner's queue user has a new password; the old one no longer connects."""
+
+    subscription_id: str
+    partner_id: str
+
+
+class QueueAccessRevoked(EventData, event_type="notifications.subscription.queue_revoked.v1"):
+    """The partner's queue user was removed, its connections closed and its queue deleted."""
+
+    subscription_id: str
+    partner_id: str
