@@ -1,11 +1,66 @@
-"""The ward, in the council's words; plain Python, no framework."""
+"""Wards and neighbourhood working, in the council's words; plain Python, no framework.
+
+A ward has elected members (its councillors) and holds ward meetings, where the
+members and officers review the ward plan and decide on devolved budgets and
+priorities such as CCTV deployment. The council's minimum (IPSC, September 2018)
+is four ward meetings a year in every ward; ``cadence_checkpoint`` and
+``meetings_behind`` say when a ward has fallen behind it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 Locality = Literal["north", "central", "south"]
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def today_in_london(now: datetime | None = None) -> date:
+    """The council's date (Europe/London), whatever the server's zone."""
+    return (now or datetime.now(LONDON)).astimezone(LONDON).date()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class WardsError(Exception):
+    """A rule of neighbourhood working was broken; ``facts`` name what was wrong for the caller."""
+
+    title = "Rule broken"
+
+    def __init__(self, detail: str, **facts: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.facts: dict[str, Any] = facts
+
+
+class UnknownWard(WardsError):
+    """No such ward in the council asked about (another council's ward looks the same as none)."""
+
+    title = "Ward not found"
+
+
+class UnknownMember(WardsError):
+    title = "Member not found"
+
+
+class InvalidMember(WardsError):
+    title = "Invalid member"
+
+
+class AlreadyStoodDown(WardsError):
+    title = "Already stood down"
+
+
+class InvalidMeeting(WardsError):
+    title = "Invalid meeting"
 
 
 @dataclass
@@ -27,3 +82,241 @@ class Ward:
             other.latitude,
             other.longitude,
         )
+
+
+# --- Elected members ------------------------------------------------------------------------------
+
+
+@dataclass
+class WardMember:
+    """A councillor elected for a ward. Name and email are personal data: they never leave this service in events."""
+
+    gss_code: str
+    council: str
+    name: str
+    email: str
+    party: str | None = None
+    term_starts_on: date | None = None
+    term_ends_on: date | None = None
+    stood_down_on: date | None = None
+    id: str = field(default_factory=new_id)
+
+    def __post_init__(self) -> None:
+        if self.term_starts_on and self.term_ends_on and self.term_ends_on < self.term_starts_on:
+            raise InvalidMember(
+                f"The term cannot end ({self.term_ends_on}) before it starts ({self.term_starts_on}).",
+                term_starts_on=self.term_starts_on.isoformat(),
+                term_ends_on=self.term_ends_on.isoformat(),
+            )
+
+    def is_current(self, on: date) -> bool:
+        """A member from the start of their term (if known) until its end, or the day they stand down."""
+        if self.term_starts_on and on < self.term_starts_on:
+            return False
+        if self.term_ends_on and on > self.term_ends_on:
+            return False
+        return self.stood_down_on is None or on < self.stood_down_on
+
+    def stand_down(self, on: date) -> None:
+        """The member is no longer a member from ``on``."""
+        if self.stood_down_on is not None:
+            raise AlreadyStoodDown(
+                f"Member {self.id} already stood down on {self.stood_down_on}.",
+                stood_down_on=self.stood_down_on.isoformat(),
+            )
+        if self.term_starts_on and on < self.term_starts_on:
+            raise InvalidMember(
+                f"A member cannot stand down ({on}) before their term starts ({self.term_starts_on}).",
+                term_starts_on=self.term_starts_on.isoformat(),
+            )
+        self.stood_down_on = on
+
+
+# --- Ward meetings --------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """What a ward meeting decided, in a line; a budget allocation is in integer pence."""
+
+    text: str
+    budget_allocation_pence: int | None = None
+    position: int = 0
+
+
+@dataclass
+class WardMeeting:
+    gss_code: str
+    council: str
+    held_on: date
+    attendee_member_ids: list[str]
+    other_attendees: int
+    decisions: list[Decision]
+    minutes: str
+    recorded_by: str
+    recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    id: str = field(default_factory=new_id)
+
+    @property
+    def budget_allocated_pence(self) -> int:
+        return sum(d.budget_allocation_pence or 0 for d in self.decisions)
+
+
+def record_meeting(
+    *,
+    gss_code: str,
+    council: str,
+    held_on: date,
+    today: date,
+    attendee_member_ids: Sequence[str],
+    other_attendees: int,
+    decisions: Sequence[Decision],
+    minutes: str,
+    members: Iterable[WardMember],
+    recorded_by: str,
+) -> WardMeeting:
+    """A ward meeting that has taken place, attended by members of that ward on that day."""
+    if held_on > today:
+        raise InvalidMeeting(
+            f"A meeting is recorded once held; {held_on} is after today ({today}).", held_on=held_on.isoformat()
+        )
+    if other_attendees < 0:
+        raise InvalidMeeting("The count of other attendees cannot be negative.")
+    if any((d.budget_allocation_pence or 0) < 0 for d in decisions):
+        raise InvalidMeeting("A budget allocation is a positive amount of pence.")
+    members_then = {m.id for m in members if m.gss_code == gss_code and m.is_current(held_on)}
+    attendees = list(dict.fromkeys(attendee_member_ids))
+    strangers = [a for a in attendees if a not in members_then]
+    if strangers:
+        raise InvalidMeeting(
+            f"Not members of ward {gss_code} on {held_on}: {', '.join(strangers)}.", unknown_member_ids=strangers
+        )
+    return WardMeeting(
+        gss_code=gss_code,
+        council=council,
+        held_on=held_on,
+        attendee_member_ids=attendees,
+        other_attendees=other_attendees,
+        decisions=[
+            Decision(text=d.text, budget_allocation_pence=d.budget_allocation_pence, position=i)
+            for i, d in enumerate(decisions)
+        ],
+        minutes=minutes,
+        recorded_by=recorded_by,
+    )
+
+
+# --- Meeting cadence ------------------------------------------------------------------------------
+
+MEETINGS_A_YEAR = 4
+
+
+@dataclass(frozen=True, order=True)
+class FinancialYear:
+    """A UK financial year, 1 April to 31 March, named like ``2017-18``."""
+
+    start_year: int
+
+    @classmethod
+    def of(cls, day: date) -> FinancialYear:
+        return cls(day.year if day.month >= 4 else day.year - 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}-{(self.start_year + 1) % 100:02d}"
+
+    @property
+    def starts_on(self) -> date:
+        return date(self.start_year, 4, 1)
+
+    @property
+    def ends_on(self) -> date:
+        return date(self.start_year + 1, 3, 31)
+
+    @property
+    def previous(self) -> FinancialYear:
+        return FinancialYear(self.start_year - 1)
+
+    def quarter_ends(self) -> tuple[date, date, date, date]:
+        """30 June, 30 September, 31 December, 31 March."""
+        y = self.start_year
+        return date(y, 6, 30), date(y, 9, 30), date(y, 12, 31), date(y + 1, 3, 31)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class CadenceCheckpoint:
+    """The end of quarter ``quarter`` (1 to 4) of a financial year, by which ``quarter`` meetings should have been held."""
+
+    year: FinancialYear
+    quarter: int
+
+    @property
+    def as_of(self) -> date:
+        return self.year.quarter_ends()[self.quarter - 1]
+
+    @property
+    def meetings_expected(self) -> int:
+        # Four a year, spread over the year: one a quarter, so by the end of quarter N, N meetings.
+        return MEETINGS_A_YEAR * self.quarter // 4
+
+    @property
+    def key(self) -> str:
+        return f"{self.year.label}:Q{self.quarter}"
+
+
+def cadence_checkpoint(today: date) -> CadenceCheckpoint:
+    """The checkpoint to judge on ``today``: the latest quarter end strictly before today.
+
+    A quarter is judged from the day after it ends, so meetings held on its last
+    day count. Only the latest checkpoint is judged: if the scheduler did not run
+    for a whole quarter, the missed checkpoint is superseded by the later one,
+    which expects more meetings, rather than raised late.
+    """
+    this_year = FinancialYear.of(today)
+    for year in (this_year, this_year.previous):
+        for quarter in (4, 3, 2, 1):
+            checkpoint = CadenceCheckpoint(year, quarter)
+            if checkpoint.as_of < today:
+                return checkpoint
+    raise AssertionError("unreachable: the previous financial year's last quarter always ended before today")
+
+
+@dataclass(frozen=True)
+class MeetingsBehind:
+    gss_code: str
+    checkpoint: CadenceCheckpoint
+    meetings_held: int
+
+    @property
+    def meetings_expected(self) -> int:
+        return self.checkpoint.meetings_expected
+
+
+def meetings_behind(
+    gss_code: str, checkpoint: CadenceCheckpoint, held_on: Iterable[date], recording_since: date | None
+) -> MeetingsBehind | None:
+    """Whether a ward is behind the cadence of at least four ward meetings per financial year.
+
+    The rule: by the end of quarter N of the financial year (30 June, 30 September,
+    31 December, 31 March) a ward should have held at least N meetings in that year.
+    A ward with fewer is behind at that checkpoint. So a ward still short at the Q3
+    checkpoint (fewer than 3 by 31 December) is told in January, while a fourth
+    meeting can still be held before the year ends; the Q4 checkpoint records a
+    year that closed short. Meetings outside the year, or after the checkpoint, do not count.
+
+    A ward is judged only once its council records its ward meetings here:
+    ``recording_since`` is the day the council recorded its first meeting in Cohesion
+    (``None``: never), and it must be on or before the checkpoint. A council that
+    has not started, or a new deployment part-way through a quarter, is not told
+    every ward is behind; meetings it records later, with earlier dates, count at
+    the next checkpoint.
+    """
+    if recording_since is None or recording_since > checkpoint.as_of:
+        return None
+    held = sum(1 for d in held_on if checkpoint.year.starts_on <= d <= checkpoint.as_of)
+    if held >= checkpoint.meetings_expected:
+        return None
+    return MeetingsBehind(gss_code=gss_code, checkpoint=checkpoint, meetings_held=held)
