@@ -7,7 +7,7 @@ real grants service over RPC on the same broker.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.notifications.domain import ADDRESSING_DELAYS
@@ -18,6 +18,8 @@ from tests.integration.test_grants_api import Grants, apply, open_fund
 from tests.integration.test_grants_api import grants as grants  # a fixture, used by name
 from tests.integration.test_notifications_email import a_partner, mail_server, notifications
 from tests.integration.test_notifications_webhooks import outbox_types, publish, scalar
+from tests.integration.test_wards_meetings import BOSTON_CASTLE, Wards, held_before, raise_cadence
+from tests.integration.test_wards_meetings import wards as wards  # a fixture, used by name
 from tests.support import COUNCIL, eventually, token
 
 
@@ -135,3 +137,40 @@ async def test_an_alert_waits_for_a_service_that_cannot_answer_yet(settings_for_
         assert "NoResponder" in alert["last_error"] or "RpcTimeout" in alert["last_error"]
         assert (alert["next_attempt_at"] - alert["created_at"]).total_seconds() >= ADDRESSING_DELAYS[0] - 1
         assert not mail.messages
+
+
+async def test_the_members_of_a_ward_behind_on_its_meetings_are_each_emailed(settings_for_test, wards: Wards):
+    """From the wards scheduler's event, across the bus, to an email for each current member (asked of wards)."""
+    await wards.elect(BOSTON_CASTLE, name="Cllr A. Member", email="a.member@example.org")
+    await wards.elect(BOSTON_CASTLE, name="Cllr B. Member", email="b.member@example.org")
+    gone = await wards.elect(BOSTON_CASTLE, name="Cllr C. Former", email="c.former@example.org")
+    stood_down = await wards.client.post(
+        f"/v1/wards/{BOSTON_CASTLE}/members/{gone['id']}/stand-down",
+        json={"stood_down_on": "2026-01-01"},
+        headers=wards.officer,
+    )
+    assert stood_down.status_code == 200, stood_down.text
+
+    async with mail_server() as (mail, port), notifications(settings_for_test, port) as (app, _, _settings):
+        await held_before(wards.app, BOSTON_CASTLE, date(2030, 5, 20), datetime(2030, 4, 2, 9, tzinfo=UTC))
+        raised = await raise_cadence(wards.app, date(2031, 1, 1))
+        assert raised[BOSTON_CASTLE] == (1, 3)
+
+        for member in ("a.member@example.org", "b.member@example.org"):
+            await eventually(lambda member=member: mail.arrived(member), timeout=30)
+            [email] = mail.to(member)
+            assert f"Ward meetings behind schedule — {BOSTON_CASTLE}" in email["Subject"]
+            assert "meetings_held: 1" in email.get_content()
+        assert not mail.to("c.former@example.org")  # stood down: no longer told
+
+        runtime = app.state.runtime
+        boston = await scalar(
+            runtime, "SELECT recipients FROM alerts WHERE kind = 'cadence_behind' AND status = 'addressed'"
+        )
+        assert boston == 2
+        # Wards with no members on record: nobody to tell, and said so.
+        await eventually(
+            lambda: scalar(runtime, "SELECT count(*) = 24 FROM alerts WHERE status = 'no_recipient'"), timeout=30
+        )
+        reason = await scalar(runtime, "SELECT last_error FROM alerts WHERE status = 'no_recipient' LIMIT 1")
+        assert "has no members with an email address" in reason
