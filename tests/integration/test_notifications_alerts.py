@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from services.notifications.domain import ADDRESSING_DELAYS
@@ -157,7 +158,7 @@ async def test_the_members_of_a_ward_behind_on_its_meetings_are_each_emailed(set
         assert raised[BOSTON_CASTLE] == (1, 3)
 
         for member in ("a.member@example.org", "b.member@example.org"):
-            await eventually(lambda member=member: mail.arrived(member), timeout=30)
+            await eventually(partial(mail.arrived, member), timeout=30)
             [email] = mail.to(member)
             assert f"Ward meetings behind schedule — {BOSTON_CASTLE}" in email["Subject"]
             assert "meetings_held: 1" in email.get_content()
