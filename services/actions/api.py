@@ -33,10 +33,10 @@ from services.actions.domain import (
     Rag,
     RuleBroken,
     rag_by_theme,
-    today_in_london,
 )
 from services.actions.handlers import NotFound
 from shared.auth import Principal, require
+from shared.calendar import today_in_london
 from shared.http import Page, PageParams, make_page, page_params
 from shared.problems import Problem
 from shared.service import RuntimeDep

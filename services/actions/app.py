@@ -6,8 +6,8 @@ from fastapi import FastAPI
 
 from services.actions import api, tables
 from services.actions.consumers import CONSUMERS
-from services.actions.domain import today_in_london
 from services.actions.handlers import raise_overdue_milestones
+from shared.calendar import today_in_london
 from shared.service import Runtime, Schedule, ServiceDefinition, create_app
 from shared.settings import Settings
 from shared.unit_of_work import Actor

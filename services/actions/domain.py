@@ -15,9 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Literal
-from zoneinfo import ZoneInfo
-
-LONDON = ZoneInfo("Europe/London")
 
 Rag = Literal["green", "amber", "red"]
 RAGS: tuple[Rag, ...] = ("green", "amber", "red")
@@ -30,11 +27,6 @@ AMBER_FROM = 70  # performance (%) at or above which an action is amber (below g
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def today_in_london(now: datetime | None = None) -> date:
-    """Dates in the plan are council dates: Europe/London, whatever the server's zone."""
-    return (now or datetime.now(LONDON)).astimezone(LONDON).date()
 
 
 class RuleBroken(Exception):

@@ -24,8 +24,8 @@ from services.actions.domain import (
     Plan,
     PlanReview,
     Progress,
-    today_in_london,
 )
+from shared.calendar import today_in_london
 from shared.events import Envelope
 from shared.events.catalogue.actions import (
     ActionCreated,

@@ -11,8 +11,9 @@ import os
 from fastapi import FastAPI
 
 from services.grants import api, handlers, tables
-from services.grants.domain import DEFAULT_REPORT_NOTICE_DAYS, today_in_london
+from services.grants.domain import DEFAULT_REPORT_NOTICE_DAYS
 from services.grants.handlers import SCHEDULER, ward_directory
+from shared.calendar import today_in_london
 from shared.service import Runtime, Schedule, ServiceDefinition, create_app
 from shared.settings import Settings
 

@@ -14,66 +14,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from shared.calendar import FinancialYear, today_in_london
 
 DEFAULT_CRITERIA: tuple[str, ...] = ("community benefit", "need", "deliverability", "value for money")
 DEFAULT_QUORUM = 3
 MAX_SCORE = 5
-LONDON = ZoneInfo("Europe/London")
 # How many days before 31 March a grant is reminded that its monitoring report is due.
 DEFAULT_REPORT_NOTICE_DAYS = 30
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def today_in_london(now: datetime | None = None) -> date:
-    """The council's date (Europe/London), whatever the server's zone."""
-    return (now or datetime.now(LONDON)).astimezone(LONDON).date()
-
-
-@dataclass(frozen=True, order=True)
-class FinancialYear:
-    """A UK financial year, 1 April to 31 March, named like ``2017-18``."""
-
-    start_year: int
-
-    @classmethod
-    def of(cls, day: date) -> FinancialYear:
-        return cls(day.year if day.month >= 4 else day.year - 1)
-
-    @classmethod
-    def parse(cls, label: str) -> FinancialYear:
-        head, _, tail = label.partition("-")
-        if not (head.isdigit() and len(head) == 4 and tail.isdigit() and len(tail) == 2):
-            raise InvalidReport(f"Financial year {label!r} is not written like 2017-18.", field="financial_year")
-        year = cls(int(head))
-        if year.label != label:
-            raise InvalidReport(
-                f"{label!r} is not a financial year; did you mean {year.label}?", field="financial_year"
-            )
-        return year
-
-    @property
-    def label(self) -> str:
-        return f"{self.start_year}-{(self.start_year + 1) % 100:02d}"
-
-    @property
-    def starts_on(self) -> date:
-        return date(self.start_year, 4, 1)
-
-    @property
-    def ends_on(self) -> date:
-        """31 March: also the day the year's monitoring report is due."""
-        return date(self.start_year + 1, 3, 31)
-
-    @property
-    def previous(self) -> FinancialYear:
-        return FinancialYear(self.start_year - 1)
-
-    def __str__(self) -> str:
-        return self.label
 
 
 # --- Errors ---------------------------------------------------------------------------------------
@@ -959,7 +911,10 @@ class Application:
         if not self.is_live:
             raise IllegalTransition("application", self.status, "submit_monitoring_report")
         report.check()
-        year = FinancialYear.parse(report.financial_year)
+        try:
+            year = FinancialYear.parse(report.financial_year)
+        except ValueError as exc:
+            raise InvalidReport(str(exc), field="financial_year") from exc
         today = today_in_london(now)
         if year.starts_on > today or not self.owes_report_for(year):
             raise InvalidReport(

@@ -28,8 +28,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.grants.domain import AWARDED, LONDON, Application, Fund, today_in_london
+from services.grants.domain import (
+    AWARDED,
+    Application,
+    Fund,
+)
 from services.grants.tables import applications, funds, known_wards
+from shared.calendar import LONDON, today_in_london
 from shared.db import create_engine, session_factory
 from shared.settings import Settings
 

@@ -21,7 +21,6 @@ from services.wards.domain import (
     WardMeeting,
     WardMember,
     WardsError,
-    today_in_london,
 )
 from services.wards.handlers import (
     elect_member,
@@ -34,6 +33,7 @@ from services.wards.handlers import (
 )
 from services.wards.tables import ward_meetings, ward_members, wards
 from shared.auth import Authenticated, Principal, require
+from shared.calendar import today_in_london
 from shared.http import Page, PageParams, make_page, page_params
 from shared.problems import Problem, problem_response
 from shared.service import RuntimeDep

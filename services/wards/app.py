@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.wards import api, handlers, tables
-from services.wards.domain import today_in_london
 from services.wards.handlers import SCHEDULER, read_reference_wards, register_wards
+from shared.calendar import today_in_london
 from shared.service import Runtime, Schedule, ServiceDefinition, create_app
 from shared.settings import Settings
 from shared.unit_of_work import Actor

@@ -14,16 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
+
+from shared.calendar import FinancialYear
 
 Locality = Literal["north", "central", "south"]
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def today_in_london(now: datetime | None = None) -> date:
-    """The council's date (Europe/London), whatever the server's zone."""
-    return (now or datetime.now(LONDON)).astimezone(LONDON).date()
 
 
 def new_id() -> str:
@@ -209,41 +203,6 @@ def record_meeting(
 # --- Meeting cadence ------------------------------------------------------------------------------
 
 MEETINGS_A_YEAR = 4
-
-
-@dataclass(frozen=True, order=True)
-class FinancialYear:
-    """A UK financial year, 1 April to 31 March, named like ``2017-18``."""
-
-    start_year: int
-
-    @classmethod
-    def of(cls, day: date) -> FinancialYear:
-        return cls(day.year if day.month >= 4 else day.year - 1)
-
-    @property
-    def label(self) -> str:
-        return f"{self.start_year}-{(self.start_year + 1) % 100:02d}"
-
-    @property
-    def starts_on(self) -> date:
-        return date(self.start_year, 4, 1)
-
-    @property
-    def ends_on(self) -> date:
-        return date(self.start_year + 1, 3, 31)
-
-    @property
-    def previous(self) -> FinancialYear:
-        return FinancialYear(self.start_year - 1)
-
-    def quarter_ends(self) -> tuple[date, date, date, date]:
-        """30 June, 30 September, 31 December, 31 March."""
-        y = self.start_year
-        return date(y, 6, 30), date(y, 9, 30), date(y, 12, 31), date(y + 1, 3, 31)
-
-    def __str__(self) -> str:
-        return self.label
 
 
 @dataclass(frozen=True)

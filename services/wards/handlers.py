@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.wards.domain import (
-    LONDON,
     CadenceCheckpoint,
     Decision,
     MeetingsBehind,
@@ -25,9 +24,9 @@ from services.wards.domain import (
     cadence_checkpoint,
     meetings_behind,
     record_meeting,
-    today_in_london,
 )
 from services.wards.tables import ward_meetings, ward_members, wards
+from shared.calendar import LONDON, today_in_london
 from shared.events.catalogue import wards as ev
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.rpc import NotFound, Responder

@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from services.grants.app import definition as grants_definition
-from services.grants.domain import FinancialYear, today_in_london
 from services.wards.app import definition as wards_definition
+from shared.calendar import FinancialYear, today_in_london
 from shared.settings import Settings
 from tests.support import COUNCIL, OTHER_COUNCIL, eventually, running_service, token
 

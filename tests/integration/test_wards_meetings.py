@@ -22,7 +22,8 @@ from sqlalchemy import text
 from services.actions.app import definition as actions_definition
 from services.wards import handlers
 from services.wards.app import definition
-from services.wards.domain import WardMeeting, today_in_london
+from services.wards.domain import WardMeeting
+from shared.calendar import today_in_london
 from shared.messaging.rpc import NotFound
 from shared.procedures import WARD_MEMBER_CONTACTS, MemberContact, WardMemberContacts, WardMemberContactsRequest
 from shared.settings import Settings

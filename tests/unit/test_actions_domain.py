@@ -20,8 +20,8 @@ from services.actions.domain import (
     rag,
     rag_by_theme,
     rag_for_performance,
-    today_in_london,
 )
+from shared.calendar import today_in_london
 
 ROTHERHAM = "E08000018"
 LEEDS = "E08000035"

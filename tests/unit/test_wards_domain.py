@@ -10,7 +10,6 @@ from services.wards.domain import (
     AlreadyStoodDown,
     CadenceCheckpoint,
     Decision,
-    FinancialYear,
     InvalidMeeting,
     InvalidMember,
     WardMember,
@@ -18,6 +17,7 @@ from services.wards.domain import (
     meetings_behind,
     record_meeting,
 )
+from shared.calendar import FinancialYear
 
 WARD, OTHER_WARD, COUNCIL = "E05012996", "E05012997", "E08000018"
 YEAR = FinancialYear(2017)  # 2017-18, the first year of neighbourhood working
