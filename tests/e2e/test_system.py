@@ -224,3 +224,26 @@ async def test_a_killed_consumer_gets_the_event_when_it_comes_back(cohesion: Coh
 
 async def _async(value: Any) -> Any:
     return value
+
+
+async def test_the_demo_walks_an_application_from_submission_to_its_first_payment(
+    cohesion: Cohesion, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """What `make up` loads and `make demo` then drives, against the four running processes."""
+    from shared.cli.demo import load_demo_data, run_demo
+
+    for name in ("COHESION_SERVICE_URLS", "COHESION_DB_PREFIX", "COHESION_AMQP_URL"):
+        monkeypatch.setenv(name, cohesion.system.env[name])
+    loaded = await load_demo_data()
+    assert any("£5,000 council + £5,000 RTP" in line for line in loaded), loaded
+
+    assert await run_demo() == 0
+    said = capsys.readouterr().out
+    assert "paid £500.00 of £800.00" in said
+    assert "milestone 'BSC grants programme open to applications' is complete" in said
+    for event_type in (
+        "grants.application.submitted.v1",
+        "grants.application.approved.v1",
+        "grants.application.tranche_paid.v1",
+    ):
+        assert f"{event_type}" in said and "verified ✓" in said.split(event_type, 1)[1].splitlines()[0]
