@@ -418,7 +418,8 @@ ORGANISATION_TYPES = ("charity", "cic", "community_group", "social_enterprise", 
 
 @dataclass(frozen=True)
 class Organisation:
-    """The applicant organisation; its contact is personal data and never leaves this service.
+    """The applicant organisation; its contact is personal data: never in an event, only ever answered,
+    within its council, to the notifications service that must write to the grantee.
 
     The contact is ``None`` once the person's data has been erased on request.
     """

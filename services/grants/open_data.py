@@ -267,8 +267,8 @@ async def awarded_grants(sessions: async_sessionmaker[AsyncSession], council: st
         ).all()
         fund_by_id = {f.id: f for f in (await session.scalars(select(Fund).where(funds.c.council == council))).all()}
         ward_names: dict[str, str] = {
-        code: name for code, name in await session.execute(select(known_wards.c.gss_code, known_wards.c.name))
-    }
+            code: name for code, name in await session.execute(select(known_wards.c.gss_code, known_wards.c.name))
+        }
         return [grant_record(a, fund_by_id[a.fund_id], ward_names, prefix) for a in awards]
 
 

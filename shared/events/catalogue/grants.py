@@ -3,7 +3,8 @@
 Every application event's subject is the application id and every fund event's
 subject is the fund id, so the outbox keeps each aggregate's events in order.
 Payloads carry ids, codes, integer pence and dates only: the applicant
-organisation's contact details never leave the grants service.
+organisation's contact details are never in an event (notifications asks grants
+for them over RPC, ``grants.grantee_contact``, when it must write to the grantee).
 """
 
 from __future__ import annotations
