@@ -39,5 +39,6 @@ docs: ## Generate the documentation into docs/
 lint: ## ruff lint, ruff format check and mypy
 	$(RUN) ruff check . && $(RUN) ruff format --check . && $(RUN) mypy
 
-bench: infra install ## Run the benchmarks
+bench: infra install ## Run the benchmarks: full stack vs hand-written + relay lag, then webhook fan-out
 	$(RUN) python -m tests.bench
+	$(RUN) python -m tests.bench.notifications
