@@ -17,11 +17,18 @@ from services.notifications.messages import Links
 from services.notifications.partner_queues import run_queue_publisher
 from services.notifications.settings import EmailSettings, QueueSettings, WebhookSettings
 from services.notifications.worker import run_delivery_worker
-from shared.events import Envelope
+from shared.events import CATALOGUE, Envelope
 from shared.messaging.consumer import Consumer, Handler
 from shared.service import Runtime, Schedule, ServiceDefinition, create_app
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
+
+# The fan-out binds to every other service's events, never to ``notifications.#``: each delivery
+# publishes an event of its own, and binding ``#`` would bring every one of them back through the
+# broker into an inbox transaction only to be ignored (the handler still refuses them, too).
+FAN_OUT_BINDINGS: tuple[str, ...] = tuple(
+    f"{service}.#" for service in sorted({t.split(".", 1)[0] for t in CATALOGUE} - {"notifications"})
+)
 
 
 def links_for(settings: Settings, email: EmailSettings) -> Links:
@@ -78,7 +85,7 @@ def make_definition(
         consumers=[
             Consumer(
                 FAN_OUT,
-                ("#",),
+                FAN_OUT_BINDINGS,
                 fan_out_linking_to(email),
                 description="Every event (except notifications.*) becomes a delivery for each matching subscription.",
             ),

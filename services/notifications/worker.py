@@ -11,6 +11,15 @@ Endpoints are isolated from each other: at most ``per_endpoint_concurrency``
 deliveries to one subscription are in flight in this process, and the claim
 never takes more than that for one subscription, so a slow endpoint with a
 backlog never holds up the others.
+
+Attempts are recorded in batches: each finished request hands its result to
+one recorder, which stores everything that finished meanwhile in one
+transaction (``handlers.record_attempts``), so the cost of a transaction is
+shared by as many attempts as arrive while the previous one commits. A
+delivery keeps its place among those in flight until its attempt is stored.
+Should a batch fail, its attempts are recorded one by one, so one bad row
+cannot hold up the rest; an attempt that still cannot be stored is sent again,
+with the same ``webhook-id``, once its lease runs out.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from standardwebhooks.webhooks import Webhook
 
 from services.notifications.domain import AttemptResult, secrets_in_force
 from services.notifications.egress import EndpointRefused, GuardedTransport
-from services.notifications.handlers import record_attempt
+from services.notifications.handlers import record_attempt, record_attempts
 from services.notifications.messages import Links
 from services.notifications.settings import WebhookSettings
 from shared.events import CLOUDEVENTS_CONTENT_TYPE
@@ -43,6 +52,8 @@ log = logging.getLogger(__name__)
 
 EXCERPT_BYTES = 500
 USER_AGENT = "Cohesion-Webhooks/1.0"
+# At most this many attempts are stored in one transaction.
+RECORD_BATCH = 200
 WORKER_ACTOR = Actor("system:webhook-delivery")
 
 _CLAIM = text(
@@ -119,10 +130,14 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._rand = random.Random()
+        # Attempts waiting to be stored, each with the future its delivery task waits on.
+        self._outcomes: list[tuple[Dispatch, AttemptResult, asyncio.Future[None]]] = []
+        self._outcome_ready = asyncio.Event()
         urls = runtime.settings.service_urls
         self.links = Links(notifications=urls.get("notifications", Links.notifications), services=urls)
 
     async def run(self) -> None:
+        recorder = asyncio.create_task(self._record_outcomes(), name="webhook-recorder")
         try:
             while True:
                 claimed = 0
@@ -143,6 +158,8 @@ class DeliveryWorker:
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            recorder.cancel()
+            await asyncio.gather(recorder, return_exceptions=True)
             await self.client.aclose()
 
     async def _sleep(self, seconds: float) -> None:
@@ -208,21 +225,59 @@ class DeliveryWorker:
         return chosen
 
     async def deliver(self, dispatch: Dispatch) -> None:
+        """Send, then wait until the attempt is stored (by the recorder, with others that finished meanwhile)."""
         result = await self.send(dispatch)
+        stored = asyncio.get_running_loop().create_future()
+        self._outcomes.append((dispatch, result, stored))
+        self._outcome_ready.set()
+        await stored
+
+    async def _record_outcomes(self) -> None:
+        """The recorder: stores every finished attempt, in batches, for as long as the worker runs."""
+        while True:
+            await self._outcome_ready.wait()
+            self._outcome_ready.clear()
+            while self._outcomes:
+                batch, self._outcomes = self._outcomes[:RECORD_BATCH], self._outcomes[RECORD_BATCH:]
+                try:
+                    await self.record(batch)
+                finally:
+                    for _, _, stored in batch:
+                        if not stored.done():
+                            stored.set_result(None)
+
+    async def record(self, batch: list[tuple[Dispatch, AttemptResult, asyncio.Future[None]]]) -> None:
         try:
             async with self.runtime.uow(WORKER_ACTOR) as uow:
-                await record_attempt(
+                await record_attempts(
                     uow,
-                    dispatch.delivery_id,
-                    result,
+                    [(dispatch.delivery_id, result) for dispatch, result, _ in batch],
                     schedule=self.config.retry_schedule,
                     disable_after=self.config.disable_after,
                     rand=self._rand,
                     links=self.links,
                 )
+            return
         except Exception:
-            # The lease runs out and the delivery is sent again, with the same webhook-id.
-            log.exception("recording the attempt on delivery %s failed", dispatch.delivery_id)
+            if len(batch) == 1:
+                log.exception("recording the attempt on delivery %s failed", batch[0][0].delivery_id)
+                return
+            log.exception("recording %d attempts at once failed; recording them one by one", len(batch))
+        for dispatch, result, _ in batch:
+            try:
+                async with self.runtime.uow(WORKER_ACTOR) as uow:
+                    await record_attempt(
+                        uow,
+                        dispatch.delivery_id,
+                        result,
+                        schedule=self.config.retry_schedule,
+                        disable_after=self.config.disable_after,
+                        rand=self._rand,
+                        links=self.links,
+                    )
+            except Exception:
+                # The lease runs out and the delivery is sent again, with the same webhook-id.
+                log.exception("recording the attempt on delivery %s failed", dispatch.delivery_id)
 
     async def send(self, dispatch: Dispatch) -> AttemptResult:
         """POST the CloudEvent, signed, inside a span continuing the event's trace."""
