@@ -35,6 +35,8 @@ from services.notifications.domain import (
     event_message_id,
     normalised_address,
     notice_message_id,
+    themes_of,
+    wards_of,
 )
 from services.notifications.messages import (
     EventSummary,
@@ -212,6 +214,21 @@ async def replay_range(uow: UnitOfWork, subscription: Subscription, start: datet
     return count
 
 
+# Active subscriptions of the council that may match an event naming these wards and themes (a
+# subscription without a ward or theme filter may match any). Plain SQL: a busy council has
+# many subscriptions, and loading each through the ORM for every event cost more than sending.
+_CANDIDATES = text(
+    f"SELECT {', '.join(c.name for c in subscriptions.columns)} FROM subscriptions"
+    " WHERE council = :council AND status = 'active'"
+    " AND (cardinality(wards) = 0 OR wards && CAST(:wards AS varchar[]))"
+    " AND (cardinality(themes) = 0 OR themes && CAST(:themes AS varchar[]))"
+)
+
+
+DELIVERIES_CHANNEL = "cohesion_webhook_deliveries"
+_NOTIFY_DELIVERIES = text(f"NOTIFY {DELIVERIES_CHANNEL}")
+
+
 async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = None) -> None:
     """Record one delivery for every active subscription the event matches (the consumer commits).
 
@@ -220,14 +237,21 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
     """
     if envelope.type.startswith("notifications."):
         return  # our own events never fan out: a failed delivery must not cause another delivery
-    candidates = (
-        await uow.session.scalars(
-            select(Subscription).where(
-                subscriptions.c.council == envelope.council,
-                subscriptions.c.status == "active",
+    # The database narrows the candidates by council, ward and theme; the domain's rule decides.
+    conn = await uow.session.connection()
+    candidates = [
+        Subscription(**row)
+        for row in (
+            await conn.execute(
+                _CANDIDATES,
+                {
+                    "council": envelope.council,
+                    "wards": sorted(wards_of(envelope.data)),
+                    "themes": sorted(themes_of(envelope.data)),
+                },
             )
-        )
-    ).all()
+        ).mappings()
+    ]
     facts = EventFacts(type=envelope.type, council=envelope.council, data=envelope.data)
     matched = [s for s in candidates if s.matches(facts)]
     if not matched:
@@ -269,6 +293,9 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
         )
         .on_conflict_do_nothing()
     )
+    if any(d.channel == "webhook" and d.status == "pending" for d in rows):
+        # Wakes the webhook workers (LISTEN) once this transaction commits, rather than at their next poll.
+        await conn.execute(_NOTIFY_DELIVERIES)
     links = links or Links()
     summary = EventSummary.of(envelope)
     emails = [
