@@ -183,10 +183,11 @@ def _instrument_libraries() -> None:
     if _instrumented:
         return
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
     AsyncPGInstrumentor().instrument()
-    HTTPXClientInstrumentor().instrument()
+    # HTTP clients are instrumented one by one where a service makes them (shared.telemetry.traced),
+    # not by patching httpx for the whole process: a process that embeds a service (a test, a tool)
+    # keeps its own clients' traceparent headers as it set them.
     _instrumented = True
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -137,3 +138,11 @@ def _setup_logging(service: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("COHESION_LOG_LEVEL", "INFO"))
+
+
+def traced(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A client whose requests are spans and carry the current ``traceparent`` (webhooks, broker API)."""
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor.instrument_client(client)
+    return client

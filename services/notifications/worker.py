@@ -47,7 +47,7 @@ from services.notifications.settings import WebhookSettings
 from shared.db import asyncpg_dsn
 from shared.events import CLOUDEVENTS_CONTENT_TYPE
 from shared.service import Runtime
-from shared.telemetry import span_from
+from shared.telemetry import span_from, traced
 from shared.unit_of_work import Actor
 
 log = logging.getLogger(__name__)
@@ -118,14 +118,16 @@ def webhook_headers(dispatch: Dispatch, timestamp: datetime) -> dict[str, str]:
 def new_client(config: WebhookSettings, *, production: bool) -> httpx.AsyncClient:
     # One TLS context for every endpoint's pool: loading the CA bundle costs ~20 ms of CPU each time.
     tls = httpx.create_ssl_context()
-    return httpx.AsyncClient(
-        transport=GuardedTransport(
-            allowed_hosts=config.allowed_hosts,
-            require_https=production,
-            transport_factory=lambda: httpx.AsyncHTTPTransport(verify=tls),
-        ),
-        timeout=httpx.Timeout(config.timeout_seconds),
-        follow_redirects=False,
+    return traced(
+        httpx.AsyncClient(
+            transport=GuardedTransport(
+                allowed_hosts=config.allowed_hosts,
+                require_https=production,
+                transport_factory=lambda: httpx.AsyncHTTPTransport(verify=tls),
+            ),
+            timeout=httpx.Timeout(config.timeout_seconds),
+            follow_redirects=False,
+        )
     )
 
 

@@ -13,6 +13,7 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 
 from shared.settings import Settings
+from shared.telemetry import traced
 
 
 def vhost_of(amqp_url: str) -> str:
@@ -27,10 +28,12 @@ class ManagementApi:
         parts = urlsplit(settings.rabbitmq_api_url)
         base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
         self.vhost = vhost_of(settings.amqp_url)
-        self._client = httpx.AsyncClient(
-            base_url=base,
-            auth=(unquote(parts.username or "guest"), unquote(parts.password or "guest")),
-            timeout=timeout,
+        self._client = traced(
+            httpx.AsyncClient(
+                base_url=base,
+                auth=(unquote(parts.username or "guest"), unquote(parts.password or "guest")),
+                timeout=timeout,
+            )
         )
 
     async def __aenter__(self) -> ManagementApi:
