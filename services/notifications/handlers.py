@@ -21,6 +21,7 @@ from services.notifications.domain import (
     AlertKind,
     AttemptConsequence,
     AttemptResult,
+    Channel,
     Delivery,
     DeliveryAttempt,
     DigestPeriod,
@@ -482,6 +483,50 @@ async def record_attempts(
     return recorded
 
 
+def emit_attempt_outcome(
+    uow: UnitOfWork,
+    delivery: Delivery,
+    channel: Channel,
+    *,
+    succeeded: bool,
+    status_code: int | None,
+    error: str | None,
+    next_attempt_at: datetime | None,
+    exhausted: bool,
+) -> None:
+    """The events of one attempt, on any channel: succeeded, or failed (and exhausted when it gave up)."""
+    ids = {
+        "delivery_id": delivery.id,
+        "subscription_id": delivery.subscription_id or "",
+        "event_id": delivery.event_id or "",
+    }
+    if succeeded:
+        uow.emit(
+            DeliverySucceeded(**ids, channel=channel, attempts=delivery.attempts),
+            subject=delivery.id,
+            council=delivery.council,
+        )
+        return
+    uow.emit(
+        DeliveryFailed(
+            **ids,
+            channel=channel,
+            attempt=delivery.attempts,
+            status_code=status_code,
+            error=(error or "")[:200] or None,
+            next_attempt_at=next_attempt_at,
+        ),
+        subject=delivery.id,
+        council=delivery.council,
+    )
+    if exhausted:
+        uow.emit(
+            DeliveryExhausted(**ids, channel=channel, attempts=delivery.attempts),
+            subject=delivery.id,
+            council=delivery.council,
+        )
+
+
 def _emit_outcome(
     uow: UnitOfWork,
     delivery: Delivery,
@@ -489,33 +534,17 @@ def _emit_outcome(
     result: AttemptResult,
     consequence: AttemptConsequence,
 ) -> None:
-    """The events of one webhook attempt: succeeded or failed, and exhausted when it gave up."""
-    ids = {"delivery_id": delivery.id, "subscription_id": delivery.subscription_id, "event_id": delivery.event_id}
-    if consequence.verdict == "succeeded":
-        uow.emit(
-            DeliverySucceeded(**ids, channel="webhook", attempts=delivery.attempts),
-            subject=delivery.id,
-            council=delivery.council,
-        )
-    else:
-        uow.emit(
-            DeliveryFailed(
-                **ids,
-                channel="webhook",
-                attempt=delivery.attempts,
-                status_code=result.status_code,
-                error=(result.error or "")[:200] or None,
-                next_attempt_at=consequence.next_attempt_at,
-            ),
-            subject=delivery.id,
-            council=delivery.council,
-        )
-    if consequence.exhausted:
-        uow.emit(
-            DeliveryExhausted(**ids, channel="webhook", attempts=delivery.attempts),
-            subject=delivery.id,
-            council=delivery.council,
-        )
+    """The events of one webhook attempt."""
+    emit_attempt_outcome(
+        uow,
+        delivery,
+        "webhook",
+        succeeded=consequence.verdict == "succeeded",
+        status_code=result.status_code,
+        error=result.error,
+        next_attempt_at=consequence.next_attempt_at,
+        exhausted=consequence.exhausted,
+    )
 
 
 async def _disabled(uow: UnitOfWork, subscription: Subscription, reason: DisableReason, links: Links | None) -> None:
@@ -763,36 +792,16 @@ async def record_email_attempt(
         return None
     attempt, consequence = delivery.record_email_attempt(result, now=now_utc(), schedule=schedule, rand=rand)
     uow.session.add(attempt)
-    ids = {
-        "delivery_id": delivery.id,
-        "subscription_id": delivery.subscription_id or "",
-        "event_id": delivery.event_id or "",
-    }
-    if consequence.verdict == "succeeded":
-        uow.emit(
-            DeliverySucceeded(**ids, channel="email", attempts=delivery.attempts),
-            subject=delivery.id,
-            council=delivery.council,
-        )
-    else:
-        uow.emit(
-            DeliveryFailed(
-                **ids,
-                channel="email",
-                attempt=delivery.attempts,
-                status_code=result.status_code,
-                error=(result.error or result.response_excerpt or "")[:200] or None,
-                next_attempt_at=consequence.next_attempt_at,
-            ),
-            subject=delivery.id,
-            council=delivery.council,
-        )
-    if consequence.exhausted:
-        uow.emit(
-            DeliveryExhausted(**ids, channel="email", attempts=delivery.attempts),
-            subject=delivery.id,
-            council=delivery.council,
-        )
+    emit_attempt_outcome(
+        uow,
+        delivery,
+        "email",
+        succeeded=consequence.verdict == "succeeded",
+        status_code=result.status_code,
+        error=result.error or result.response_excerpt,
+        next_attempt_at=consequence.next_attempt_at,
+        exhausted=consequence.exhausted,
+    )
     if consequence.suppress_address:
         email = await uow.session.get(Email, delivery.id)
         if email is not None:
@@ -844,36 +853,16 @@ async def record_publish_attempt(
         return None
     attempt, next_attempt_at = delivery.record_publish_attempt(result, now=now_utc(), schedule=schedule, rand=rand)
     uow.session.add(attempt)
-    ids = {
-        "delivery_id": delivery.id,
-        "subscription_id": delivery.subscription_id or "",
-        "event_id": delivery.event_id or "",
-    }
-    if delivery.status == "succeeded":
-        uow.emit(
-            DeliverySucceeded(**ids, channel="amqp", attempts=delivery.attempts),
-            subject=delivery.id,
-            council=delivery.council,
-        )
-    else:
-        uow.emit(
-            DeliveryFailed(
-                **ids,
-                channel="amqp",
-                attempt=delivery.attempts,
-                status_code=None,
-                error=(result.error or "")[:200] or None,
-                next_attempt_at=next_attempt_at,
-            ),
-            subject=delivery.id,
-            council=delivery.council,
-        )
-        if delivery.status == "exhausted":
-            uow.emit(
-                DeliveryExhausted(**ids, channel="amqp", attempts=delivery.attempts),
-                subject=delivery.id,
-                council=delivery.council,
-            )
+    emit_attempt_outcome(
+        uow,
+        delivery,
+        "amqp",
+        succeeded=delivery.status == "succeeded",
+        status_code=None,
+        error=result.error,
+        next_attempt_at=next_attempt_at,
+        exhausted=delivery.status == "exhausted",
+    )
     await uow.commit()
     return delivery
 
