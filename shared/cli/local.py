@@ -93,6 +93,33 @@ def stop_services(processes: dict[str, subprocess.Popen[bytes]]) -> None:
             _say(f"  {name}: stopped")
 
 
+MAIL_DIR = RUN_DIR / "mail"
+
+
+def start_mailbox(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """A local SMTP server keeping every email the services send, as files in ``.run/mail/new/`` (Maildir).
+
+    Only where notifications is left to send to this machine (``COHESION_EMAIL_SMTP_HOST``
+    unset or local) and the port is free; with a real SMTP server configured, none is started.
+    aiosmtpd comes with the development dependencies that ``make up`` installs.
+    """
+    host = os.environ.get("COHESION_EMAIL_SMTP_HOST", "127.0.0.1")
+    port = int(os.environ.get("COHESION_EMAIL_SMTP_PORT", "1025"))
+    if host not in ("127.0.0.1", "localhost") or _port_in_use(port):
+        return None
+    for part in ("tmp", "new", "cur"):  # a Maildir
+        (MAIL_DIR / part).mkdir(parents=True, exist_ok=True)
+    log = (RUN_DIR / "logs" / "mailbox.log").open("ab")
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
+    return subprocess.Popen(
+        [*command, "-c", "aiosmtpd.handlers.Mailbox", str(MAIL_DIR)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def where_to_look() -> str:
     urls = settings_for("cli").service_urls
     lines = ["", "Cohesion is running. Where to look:"]
@@ -102,6 +129,7 @@ def where_to_look() -> str:
         f"  events         {urls['wards']}/asyncapi   (AsyncAPI 3: {urls['wards']}/asyncapi.json)",
         "  broker         http://127.0.0.1:15672 (guest/guest): exchange cohesion.events, queues, DLQs",
         "  logs           .run/logs/<service>.log (JSON, with trace ids)",
+        "  emails         .run/mail/new/ (every email the services send: alerts, digests, notices)",
         "",
         "Next:",
         "  make demo                                  drive a scenario through the running system",
@@ -125,6 +153,7 @@ def run_local() -> int:
     # The demo's partner endpoint listens on this machine; development only.
     env = {"COHESION_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1,localhost", **os.environ, "PYTHONUNBUFFERED": "1"}
     processes = start_services(env)
+    mailbox = start_mailbox(settings)
     stopping = False
 
     def on_signal(signum: int, frame: object) -> None:
@@ -153,4 +182,4 @@ def run_local() -> int:
         return 1
     finally:
         _say("Stopping services...")
-        stop_services(processes)
+        stop_services(processes | ({"mailbox": mailbox} if mailbox else {}))

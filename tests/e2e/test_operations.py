@@ -103,3 +103,40 @@ async def test_the_cohesion_token_command_issues_a_token_the_services_accept(set
     assert process.returncode == 0, err.decode()
     principal = TokenVerifier(settings).verify(out.decode().strip())
     assert (principal.subject, principal.council, principal.roles) == ("alice", COUNCIL, frozenset({"officer"}))
+
+
+async def test_make_up_keeps_every_email_in_a_local_maildir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from email.message import EmailMessage
+
+    import aiosmtplib
+
+    from shared.cli import local
+    from shared.settings import settings_for
+    from tests.integration.test_notifications_email import free_port
+
+    port = free_port()
+    monkeypatch.setenv("COHESION_EMAIL_SMTP_PORT", str(port))
+    monkeypatch.setattr(local, "RUN_DIR", tmp_path)
+    monkeypatch.setattr(local, "MAIL_DIR", tmp_path / "mail")
+    (tmp_path / "logs").mkdir()
+    mailbox = local.start_mailbox(settings_for("cli"))
+    assert mailbox is not None
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@cohesion.test", "b@partner.example", "Hello"
+        message.set_content("kept")
+
+        async def delivered() -> bool:
+            try:
+                await aiosmtplib.send(message, hostname="127.0.0.1", port=port, timeout=2)
+            except (aiosmtplib.SMTPException, OSError):
+                return False
+            return True
+
+        assert await eventually(delivered, timeout=20), (tmp_path / "logs" / "mailbox.log").read_text()
+        [kept] = list((tmp_path / "mail" / "new").iterdir())
+        assert "Subject: Hello" in kept.read_text()
+        # A second one is not started on a port already taken (another `make up`, or a real server).
+        assert local.start_mailbox(settings_for("cli")) is None
+    finally:
+        local.stop_services({"mailbox": mailbox})
