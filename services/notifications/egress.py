@@ -117,6 +117,21 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _ip_literal(host: str) -> str:
+    """The address in its usual form (as the resolver gives it), its scope kept."""
+    address, _, scope = host.partition("%")
+    text = str(ipaddress.ip_address(address))
+    return f"{text}%{scope}" if scope else text
+
+
 class GuardedTransport(httpx.AsyncBaseTransport):
     """An httpx transport that only ever connects to an address it has checked."""
 
@@ -137,7 +152,8 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     async def checked_address(self, host: str, port: int) -> str:
         try:
-            addresses = await self.resolver(host, port)
+            # An IP literal is its own (only) address: no lookup in a thread; it is still checked below.
+            addresses = [_ip_literal(host)] if _is_ip_literal(host) else await self.resolver(host, port)
         except OSError as exc:
             raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from exc
         if not addresses:

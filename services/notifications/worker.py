@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
+from opentelemetry.propagate import inject
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
@@ -47,7 +48,7 @@ from services.notifications.settings import WebhookSettings
 from shared.db import asyncpg_dsn
 from shared.events import CLOUDEVENTS_CONTENT_TYPE
 from shared.service import Runtime
-from shared.telemetry import span_from, traced
+from shared.telemetry import span_from
 from shared.unit_of_work import Actor
 
 log = logging.getLogger(__name__)
@@ -106,28 +107,31 @@ def signature_header(secrets: tuple[str, ...] | list[str], msg_id: str, timestam
 
 
 def webhook_headers(dispatch: Dispatch, timestamp: datetime) -> dict[str, str]:
-    return {
+    """The request's headers, with the current span's ``traceparent`` (the delivery span, when sending)."""
+    headers = {
         "content-type": CLOUDEVENTS_CONTENT_TYPE,
         "user-agent": USER_AGENT,
         "webhook-id": dispatch.delivery_id,
         "webhook-timestamp": str(int(timestamp.timestamp())),
         "webhook-signature": signature_header(dispatch.secrets, dispatch.delivery_id, timestamp, dispatch.body),
     }
+    inject(headers)
+    return headers
 
 
 def new_client(config: WebhookSettings, *, production: bool) -> httpx.AsyncClient:
     # One TLS context for every endpoint's pool: loading the CA bundle costs ~20 ms of CPU each time.
     tls = httpx.create_ssl_context()
-    return traced(
-        httpx.AsyncClient(
-            transport=GuardedTransport(
-                allowed_hosts=config.allowed_hosts,
-                require_https=production,
-                transport_factory=lambda: httpx.AsyncHTTPTransport(verify=tls),
-            ),
-            timeout=httpx.Timeout(config.timeout_seconds),
-            follow_redirects=False,
-        )
+    # Not instrumented as a span of its own per request: the "webhook deliver" span already holds the
+    # outcome, and webhook_headers carries its traceparent (the instrumentation cost ~0.2 ms per delivery).
+    return httpx.AsyncClient(
+        transport=GuardedTransport(
+            allowed_hosts=config.allowed_hosts,
+            require_https=production,
+            transport_factory=lambda: httpx.AsyncHTTPTransport(verify=tls),
+        ),
+        timeout=httpx.Timeout(config.timeout_seconds),
+        follow_redirects=False,
     )
 
 

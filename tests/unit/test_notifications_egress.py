@@ -161,3 +161,15 @@ async def test_an_allow_listed_address_is_let_through():
     async with guarded({"127.0.0.1": ["127.0.0.1"]}, recorder, allowed_hosts=["127.0.0.1"]) as client:
         response = await client.post("http://127.0.0.1:9000/hook", content=b"{}")
     assert response.status_code == 204 and recorder.requests[0].url.port == 9000
+
+
+async def test_an_ip_literal_is_checked_without_a_lookup():
+    recorder = Recorder()
+    async with guarded({}, recorder) as client:  # the resolver knows nothing: a lookup would raise KeyError
+        with pytest.raises(EndpointRefused, match="private"):
+            await client.post("http://10.1.2.3/hook", content=b"{}")
+        with pytest.raises(EndpointRefused, match="metadata"):
+            await client.post("http://[fd00:ec2::254]/hook", content=b"{}")
+        response = await client.post("http://93.184.215.14:8080/hook", content=b"{}")
+    assert response.status_code == 204
+    assert [str(r.url) for r in recorder.requests] == ["http://93.184.215.14:8080/hook"]
