@@ -208,11 +208,19 @@ class DeliveryWorker:
         self._tasks.add(task)
 
         def done(finished: asyncio.Task[None]) -> None:
+            # Claim again only if this makes room a claim could use: the worker or this endpoint was
+            # full. Otherwise nothing newly claimable appeared (new deliveries wake it by NOTIFY), and
+            # a claim per finished delivery re-scanned a silent endpoint's whole backlog each time.
+            was_full = (
+                len(self._tasks) >= self.config.max_in_flight
+                or self.in_flight[dispatch.subscription_id] >= self.config.per_endpoint_concurrency
+            )
             self._tasks.discard(finished)
             self.in_flight[dispatch.subscription_id] -= 1
             if self.in_flight[dispatch.subscription_id] <= 0:
                 del self.in_flight[dispatch.subscription_id]
-            self._wake.set()  # room for another delivery (perhaps to the same endpoint)
+            if was_full:
+                self._wake.set()  # room for another delivery (perhaps to the same endpoint)
 
         task.add_done_callback(done)
 
