@@ -272,6 +272,7 @@ def serve(app_module: str) -> None:
         factory=True,
         host=settings.http_host,
         port=settings.port,
+        workers=settings.workers,
         log_config=None,
         access_log=False,
     )

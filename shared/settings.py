@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int | None = None
+    # Processes per service on one host, sharing its port: each runs the whole service (API,
+    # consumers, relay, schedules, workers), which are all safe as several competing instances.
+    workers: int = Field(default=1, ge=1, le=64)
 
     # Auth: HS256 with a shared secret in development, a JWKS URL in production.
     jwt_secret: str = "cohesion-development-secret-change-me-0123456789"
