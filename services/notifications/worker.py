@@ -76,6 +76,10 @@ _CLAIM = text(
         ) ranked
         WHERE ranked.place <= :per_endpoint
     )
+      -- Said again on d itself: when another worker has just leased a row and committed, PostgreSQL
+      -- re-checks only d's own conditions against the row's new version before handing it out; the
+      -- subquery above saw the old one. Without these, one delivery is sometimes sent twice.
+      AND d.channel = 'webhook' AND d.status = 'pending' AND d.next_attempt_at <= :now
       AND s.status = 'active'
     ORDER BY d.next_attempt_at
     LIMIT :limit

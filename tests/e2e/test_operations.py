@@ -140,3 +140,83 @@ async def test_make_up_keeps_every_email_in_a_local_maildir(monkeypatch: pytest.
         assert local.start_mailbox(settings_for("cli")) is None
     finally:
         local.stop_services({"mailbox": mailbox})
+
+
+def worker_processes(parent: int) -> list[int]:
+    """The uvicorn worker processes under a supervisor (multiprocessing may add a resource tracker too)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent and b"spawn_main" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+SUBSCRIBERS, EVENTS = 20, 100  # enough claims racing each other to catch a delivery handed out twice
+
+
+async def test_a_service_run_as_two_processes_shares_its_deliveries_and_sends_each_once(
+    settings_for_test, vhost: str, tmp_path: Path
+):
+    """COHESION_WORKERS=2: two processes on one port, competing for the same deliveries."""
+    import uuid
+
+    from shared.docs import load_definitions
+    from shared.messaging.topology import declare_topology
+    from tests.integration.test_notifications_webhooks import Endpoint, application_submitted, publish
+
+    settings = settings_for_test("notifications")
+    amqp_url = amqp_url_for_vhost(vhost)
+    consumers = [(c.name, c.bindings) for c in load_definitions()["notifications"].consumers]
+    await declare_topology(amqp_url, consumers, [200, 500])
+    env, urls = system_env(
+        f"cohesion_test_{RUN_ID}",
+        amqp_url,
+        COHESION_WORKERS="2",
+        COHESION_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+        COHESION_WEBHOOK_POLL_SECONDS="0.2",
+    )
+    system = System(env, urls, tmp_path / "logs")
+    async with Endpoint() as endpoint:
+        system.start("notifications")
+        try:
+            await system.wait_ready()
+            workers = await asyncio.to_thread(worker_processes, system.processes["notifications"].pid)
+            assert len(workers) == 2, workers
+            officer = token(settings, "officer")
+            async with httpx.AsyncClient(base_url=urls["notifications"], timeout=30) as client:
+                partner = await client.post(
+                    "/v1/partners",
+                    json={
+                        "name": "SYP",
+                        "organisation": f"syp-{uuid.uuid4().hex[:6]}",
+                        "contact_email": "o@syp.example",
+                    },
+                    headers=officer,
+                )
+                for n in range(SUBSCRIBERS):
+                    created = await client.post(
+                        "/v1/subscriptions",
+                        json={
+                            "partner_id": partner.json()["id"],
+                            "url": endpoint.url(f"/hooks/{n}"),
+                            "event_types": ["grants.#"],
+                        },
+                        headers=officer,
+                    )
+                    assert created.status_code == 201, created.text
+            await publish(amqp_url, *[application_submitted() for _ in range(EVENTS)])
+
+            async def all_arrived() -> bool:
+                return len({r.headers["webhook-id"] for r in endpoint.requests}) >= SUBSCRIBERS * EVENTS
+
+            await eventually(all_arrived, timeout=90)
+            await asyncio.sleep(1.0)  # a delivery sent twice would have arrived by now
+            ids = [r.headers["webhook-id"] for r in endpoint.requests]
+            assert len(ids) - len(set(ids)) == 0, f"{len(ids) - len(set(ids))} deliveries sent twice"
+        finally:
+            system.stop()
