@@ -76,10 +76,6 @@ _CLAIM = text(
         ) ranked
         WHERE ranked.place <= :per_endpoint
     )
-      -- Said again on d itself: when another worker has just leased a row and committed, PostgreSQL
-      -- re-checks only d's own conditions against the row's new version before handing it out; the
-      -- subquery above saw the old one. Without these, one delivery is sometimes sent twice.
-      AND d.channel = 'webhook' AND d.status = 'pending' AND d.next_attempt_at <= :now
       AND s.status = 'active'
     ORDER BY d.next_attempt_at
     LIMIT :limit
@@ -87,7 +83,16 @@ _CLAIM = text(
     """
 )
 
-_LEASE = text("UPDATE deliveries SET next_attempt_at = :until WHERE id = ANY(:ids)")
+# Only what is still due is leased. The claim's ranking can see a row as it was before another worker
+# leased it and committed; this UPDATE runs on the rows this transaction has locked, so it sees them as
+# they are now, and a row leased meanwhile is left to the worker that has it (never sent twice).
+_LEASE = text(
+    """
+    UPDATE deliveries SET next_attempt_at = :until
+    WHERE id = ANY(:ids) AND status = 'pending' AND next_attempt_at <= :now
+    RETURNING id
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -268,7 +273,12 @@ class DeliveryWorker:
                 )
             if chosen:
                 until = now + timedelta(seconds=self.config.lease_seconds + self.config.timeout_seconds)
-                await conn.execute(_LEASE, {"until": until, "ids": [d.delivery_id for d in chosen]})
+                leased = set(
+                    (await conn.execute(_LEASE, {"until": until, "now": now, "ids": [d.delivery_id for d in chosen]}))
+                    .scalars()
+                    .all()
+                )
+                chosen = [d for d in chosen if d.delivery_id in leased]
         return chosen
 
     async def deliver(self, dispatch: Dispatch) -> None:
