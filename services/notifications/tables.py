@@ -115,6 +115,13 @@ deliveries = Table(
 )
 Index("ix_deliveries_due", deliveries.c.next_attempt_at, postgresql_where=deliveries.c.status == "pending")
 Index("ix_deliveries_subscription_created", deliveries.c.subscription_id, deliveries.c.created_at)
+# The webhook worker's claim: the next few due deliveries of each endpoint, whatever another's backlog.
+Index(
+    "ix_deliveries_pending_by_subscription",
+    deliveries.c.subscription_id,
+    deliveries.c.next_attempt_at,
+    postgresql_where=deliveries.c.status == "pending",
+)
 Index(
     "ix_deliveries_queued_for_digest",
     deliveries.c.subscription_id,
