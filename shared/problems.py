@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.rules import RuleBroken
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://cohesion.example/problems"
 
@@ -72,6 +74,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         return problem_response(Problem(exc.status_code, title, str(exc.detail)), request)
 
+    async def on_rule_broken(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RuleBroken)
+        # The facts become extensions of the document; never its reserved members.
+        facts = {
+            k: v for k, v in exc.facts.items() if k not in ("type", "title", "status", "detail", "instance", "headers")
+        }
+        return problem_response(Problem(exc.status, exc.title, exc.detail, **facts), request)
+
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RuleBroken, on_rule_broken)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -7,10 +7,8 @@ the caller's council: another council's record answers 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
@@ -21,24 +19,19 @@ from services.actions.domain import (
     Action,
     Direction,
     EventBinding,
-    IllegalTransition,
     Indicator,
     IndicatorValue,
-    InvalidCommand,
     Milestone,
     MilestoneStatus,
     Plan,
     PlanReview,
     Progress,
     Rag,
-    RuleBroken,
     rag_by_theme,
 )
-from services.actions.handlers import NotFound
 from shared.auth import Principal, require
 from shared.calendar import today_in_london
 from shared.http import Page, PageParams, make_page, page_params
-from shared.problems import Problem
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["action plan"])
@@ -48,24 +41,6 @@ Reader = Annotated[Principal, Depends(require("officer", "partner", "forum_membe
 Reviewer = Annotated[Principal, Depends(require("officer", "forum_member"))]
 Paging = Annotated[PageParams, Depends(page_params)]
 AsOf = Annotated[date | None, Query(description="The date RAG is computed for (Europe/London); today when omitted.")]
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """Domain refusals as problem documents."""
-    try:
-        yield
-    except NotFound as exc:
-        raise Problem(404, "Not found", str(exc)) from exc
-    except IllegalTransition as exc:
-        raise Problem(409, exc.title, exc.detail, **_facts(exc)) from exc
-    except InvalidCommand as exc:
-        raise Problem(422, exc.title, exc.detail, **_facts(exc)) from exc
-
-
-def _facts(exc: RuleBroken) -> dict[str, Any]:
-    # Extensions of the problem document; never the reserved "type"/"headers" keywords.
-    return {k: v for k, v in exc.facts.items() if k not in {"type", "headers"}}
 
 
 # --- representations ------------------------------------------------------------------------------
@@ -298,9 +273,8 @@ class IndicatorOut(BaseModel):
 
 @router.post("/plans", status_code=status.HTTP_201_CREATED, summary="Create an action plan")
 async def post_plan(body: PlanIn, runtime: RuntimeDep, principal: Manager) -> PlanOut:
-    with refusals():
-        async with runtime.uow(principal.actor) as uow:
-            plan = await handlers.create_plan(uow, council=principal.council, **body.model_dump())
+    async with runtime.uow(principal.actor) as uow:
+        plan = await handlers.create_plan(uow, council=principal.council, **body.model_dump())
     return PlanOut.of(plan)
 
 
@@ -321,20 +295,18 @@ async def list_plans(runtime: RuntimeDep, principal: Reader, page: Paging) -> Pa
 
 @router.get("/plans/{plan_id}", summary="One action plan")
 async def get_plan(plan_id: str, runtime: RuntimeDep, principal: Reader) -> PlanOut:
-    with refusals():
-        async with runtime.sessions() as session:
-            plan = await handlers.plan_of(session, plan_id, principal.council)
+    async with runtime.sessions() as session:
+        plan = await handlers.plan_of(session, plan_id, principal.council)
     return PlanOut.of(plan)
 
 
 @router.get("/plans/{plan_id}/summary", summary="RAG counts per theme and milestone counts")
 async def get_plan_summary(plan_id: str, runtime: RuntimeDep, principal: Reader, as_of: AsOf = None) -> PlanSummaryOut:
     today = as_of or today_in_london()
-    with refusals():
-        async with runtime.sessions() as session:
-            plan = await handlers.plan_of(session, plan_id, principal.council)
-            actions = (await session.scalars(select(Action).where(tables.actions.c.plan_id == plan.id))).all()
-            milestones = (await session.scalars(select(Milestone).where(tables.milestones.c.plan_id == plan.id))).all()
+    async with runtime.sessions() as session:
+        plan = await handlers.plan_of(session, plan_id, principal.council)
+        actions = (await session.scalars(select(Action).where(tables.actions.c.plan_id == plan.id))).all()
+        milestones = (await session.scalars(select(Milestone).where(tables.milestones.c.plan_id == plan.id))).all()
     counts = rag_by_theme(plan.themes, actions, today)
     return PlanSummaryOut(
         plan_id=plan.id,
@@ -348,26 +320,24 @@ async def get_plan_summary(plan_id: str, runtime: RuntimeDep, principal: Reader,
 
 @router.post("/plans/{plan_id}/reviews", status_code=status.HTTP_201_CREATED, summary="Record a forum review")
 async def post_review(plan_id: str, body: ReviewIn, runtime: RuntimeDep, principal: Reviewer) -> ReviewOut:
-    with refusals():
-        async with runtime.uow(principal.actor) as uow:
-            review = await handlers.review_plan(uow, plan_id=plan_id, council=principal.council, **body.model_dump())
+    async with runtime.uow(principal.actor) as uow:
+        review = await handlers.review_plan(uow, plan_id=plan_id, council=principal.council, **body.model_dump())
     return ReviewOut.of(review)
 
 
 @router.get("/plans/{plan_id}/reviews", summary="The forum's reviews of a plan, latest first")
 async def list_reviews(plan_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[ReviewOut]:
-    with refusals():
-        async with runtime.sessions() as session:
-            await handlers.plan_of(session, plan_id, principal.council)
-            rows = (
-                await session.scalars(
-                    select(PlanReview)
-                    .where(tables.plan_reviews.c.plan_id == plan_id)
-                    .order_by(tables.plan_reviews.c.held_on.desc(), tables.plan_reviews.c.id)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
+    async with runtime.sessions() as session:
+        await handlers.plan_of(session, plan_id, principal.council)
+        rows = (
+            await session.scalars(
+                select(PlanReview)
+                .where(tables.plan_reviews.c.plan_id == plan_id)
+                .order_by(tables.plan_reviews.c.held_on.desc(), tables.plan_reviews.c.id)
+                .offset(page.offset)
+                .limit(page.limit + 1)
+            )
+        ).all()
     return make_page([ReviewOut.of(r) for r in rows], page)
 
 
@@ -376,9 +346,8 @@ async def list_reviews(plan_id: str, runtime: RuntimeDep, principal: Reader, pag
 
 @router.post("/plans/{plan_id}/actions", status_code=status.HTTP_201_CREATED, summary="Add an action under a theme")
 async def post_action(plan_id: str, body: ActionIn, runtime: RuntimeDep, principal: Manager) -> ActionOut:
-    with refusals():
-        async with runtime.uow(principal.actor) as uow:
-            action = await handlers.add_action(uow, plan_id=plan_id, council=principal.council, **body.model_dump())
+    async with runtime.uow(principal.actor) as uow:
+        action = await handlers.add_action(uow, plan_id=plan_id, council=principal.council, **body.model_dump())
     return ActionOut.of(action, today_in_london())
 
 
@@ -387,53 +356,49 @@ async def list_actions(
     plan_id: str, runtime: RuntimeDep, principal: Reader, page: Paging, as_of: AsOf = None
 ) -> Page[ActionOut]:
     today = as_of or today_in_london()
-    with refusals():
-        async with runtime.sessions() as session:
-            await handlers.plan_of(session, plan_id, principal.council)
-            rows = (
-                await session.scalars(
-                    select(Action)
-                    .where(tables.actions.c.plan_id == plan_id)
-                    .order_by(tables.actions.c.theme, tables.actions.c.due_on, tables.actions.c.id)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
+    async with runtime.sessions() as session:
+        await handlers.plan_of(session, plan_id, principal.council)
+        rows = (
+            await session.scalars(
+                select(Action)
+                .where(tables.actions.c.plan_id == plan_id)
+                .order_by(tables.actions.c.theme, tables.actions.c.due_on, tables.actions.c.id)
+                .offset(page.offset)
+                .limit(page.limit + 1)
+            )
+        ).all()
     return make_page([ActionOut.of(a, today) for a in rows], page)
 
 
 @router.get("/actions/{action_id}", summary="One action, with its RAG")
 async def get_action(action_id: str, runtime: RuntimeDep, principal: Reader, as_of: AsOf = None) -> ActionOut:
-    with refusals():
-        async with runtime.sessions() as session:
-            action = await handlers.action_of(session, action_id, principal.council)
+    async with runtime.sessions() as session:
+        action = await handlers.action_of(session, action_id, principal.council)
     return ActionOut.of(action, as_of or today_in_london())
 
 
 @router.post("/actions/{action_id}/progress", status_code=status.HTTP_201_CREATED, summary="Record progress")
 async def post_progress(action_id: str, body: ProgressIn, runtime: RuntimeDep, principal: Manager) -> ActionOut:
-    with refusals():
-        async with runtime.uow(principal.actor) as uow:
-            action, _ = await handlers.record_progress(
-                uow, action_id=action_id, council=principal.council, **body.model_dump()
-            )
+    async with runtime.uow(principal.actor) as uow:
+        action, _ = await handlers.record_progress(
+            uow, action_id=action_id, council=principal.council, **body.model_dump()
+        )
     return ActionOut.of(action, today_in_london())
 
 
 @router.get("/actions/{action_id}/progress", summary="An action's progress updates, latest first")
 async def list_progress(action_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[ProgressOut]:
-    with refusals():
-        async with runtime.sessions() as session:
-            await handlers.action_of(session, action_id, principal.council)
-            rows = (
-                await session.scalars(
-                    select(Progress)
-                    .where(tables.progress_updates.c.action_id == action_id)
-                    .order_by(tables.progress_updates.c.recorded_at.desc(), tables.progress_updates.c.id)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
+    async with runtime.sessions() as session:
+        await handlers.action_of(session, action_id, principal.council)
+        rows = (
+            await session.scalars(
+                select(Progress)
+                .where(tables.progress_updates.c.action_id == action_id)
+                .order_by(tables.progress_updates.c.recorded_at.desc(), tables.progress_updates.c.id)
+                .offset(page.offset)
+                .limit(page.limit + 1)
+            )
+        ).all()
     return make_page([ProgressOut.of(p) for p in rows], page)
 
 
@@ -443,52 +408,48 @@ async def list_progress(action_id: str, runtime: RuntimeDep, principal: Reader, 
 @router.post("/actions/{action_id}/milestones", status_code=status.HTTP_201_CREATED, summary="Add a milestone")
 async def post_milestone(action_id: str, body: MilestoneIn, runtime: RuntimeDep, principal: Manager) -> MilestoneOut:
     binding = EventBinding(body.binding.event_type, body.binding.subject) if body.binding else None
-    with refusals():
-        async with runtime.uow(principal.actor) as uow:
-            milestone = await handlers.add_milestone(
-                uow,
-                action_id=action_id,
-                council=principal.council,
-                title=body.title,
-                due_on=body.due_on,
-                binding=binding,
-            )
+    async with runtime.uow(principal.actor) as uow:
+        milestone = await handlers.add_milestone(
+            uow,
+            action_id=action_id,
+            council=principal.council,
+            title=body.title,
+            due_on=body.due_on,
+            binding=binding,
+        )
     return MilestoneOut.of(milestone)
 
 
 @router.get("/actions/{action_id}/milestones", summary="An action's milestones, by due date")
 async def list_milestones(action_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[MilestoneOut]:
-    with refusals():
-        async with runtime.sessions() as session:
-            await handlers.action_of(session, action_id, principal.council)
-            rows = (
-                await session.scalars(
-                    select(Milestone)
-                    .where(tables.milestones.c.action_id == action_id)
-                    .order_by(tables.milestones.c.due_on, tables.milestones.c.id)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
+    async with runtime.sessions() as session:
+        await handlers.action_of(session, action_id, principal.council)
+        rows = (
+            await session.scalars(
+                select(Milestone)
+                .where(tables.milestones.c.action_id == action_id)
+                .order_by(tables.milestones.c.due_on, tables.milestones.c.id)
+                .offset(page.offset)
+                .limit(page.limit + 1)
+            )
+        ).all()
     today = today_in_london()
     return make_page([MilestoneOut.of(m, today) for m in rows], page)
 
 
 @router.get("/milestones/{milestone_id}", summary="One milestone")
 async def get_milestone(milestone_id: str, runtime: RuntimeDep, principal: Reader) -> MilestoneOut:
-    with refusals():
-        async with runtime.sessions() as session:
-            milestone = await handlers.milestone_of(session, milestone_id, principal.council)
+    async with runtime.sessions() as session:
+        milestone = await handlers.milestone_of(session, milestone_id, principal.council)
     return MilestoneOut.of(milestone)
 
 
 @router.post("/milestones/{milestone_id}/complete", summary="Complete a milestone, with evidence")
 async def post_complete(milestone_id: str, body: CompletionIn, runtime: RuntimeDep, principal: Manager) -> MilestoneOut:
-    with refusals():
-        async with runtime.uow(principal.actor) as uow:
-            milestone = await handlers.complete_milestone(
-                uow, milestone_id=milestone_id, council=principal.council, evidence=body.evidence
-            )
+    async with runtime.uow(principal.actor) as uow:
+        milestone = await handlers.complete_milestone(
+            uow, milestone_id=milestone_id, council=principal.council, evidence=body.evidence
+        )
     return MilestoneOut.of(milestone)
 
 
@@ -497,38 +458,33 @@ async def post_complete(milestone_id: str, body: CompletionIn, runtime: RuntimeD
 
 @router.post("/plans/{plan_id}/indicators", status_code=status.HTTP_201_CREATED, summary="Add a priority indicator")
 async def post_indicator(plan_id: str, body: IndicatorIn, runtime: RuntimeDep, principal: Manager) -> IndicatorOut:
-    with refusals():
-        async with runtime.uow(principal.actor) as uow:
-            indicator = await handlers.add_indicator(
-                uow, plan_id=plan_id, council=principal.council, **body.model_dump()
-            )
+    async with runtime.uow(principal.actor) as uow:
+        indicator = await handlers.add_indicator(uow, plan_id=plan_id, council=principal.council, **body.model_dump())
     return IndicatorOut.of(indicator, [])
 
 
 @router.get("/plans/{plan_id}/indicators", summary="A plan's indicators, with values and direction of travel")
 async def list_indicators(plan_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[IndicatorOut]:
-    with refusals():
-        async with runtime.sessions() as session:
-            await handlers.plan_of(session, plan_id, principal.council)
-            rows = (
-                await session.scalars(
-                    select(Indicator)
-                    .where(tables.indicators.c.plan_id == plan_id)
-                    .order_by(tables.indicators.c.title, tables.indicators.c.id)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
-            out = [IndicatorOut.of(i, await handlers.values_of(session, i.id)) for i in rows]
+    async with runtime.sessions() as session:
+        await handlers.plan_of(session, plan_id, principal.council)
+        rows = (
+            await session.scalars(
+                select(Indicator)
+                .where(tables.indicators.c.plan_id == plan_id)
+                .order_by(tables.indicators.c.title, tables.indicators.c.id)
+                .offset(page.offset)
+                .limit(page.limit + 1)
+            )
+        ).all()
+        out = [IndicatorOut.of(i, await handlers.values_of(session, i.id)) for i in rows]
     return make_page(out, page)
 
 
 @router.get("/indicators/{indicator_id}", summary="One indicator, with values and direction of travel")
 async def get_indicator(indicator_id: str, runtime: RuntimeDep, principal: Reader) -> IndicatorOut:
-    with refusals():
-        async with runtime.sessions() as session:
-            indicator = await handlers.indicator_of(session, indicator_id, principal.council)
-            values = await handlers.values_of(session, indicator.id)
+    async with runtime.sessions() as session:
+        indicator = await handlers.indicator_of(session, indicator_id, principal.council)
+        values = await handlers.values_of(session, indicator.id)
     return IndicatorOut.of(indicator, values)
 
 
@@ -536,9 +492,8 @@ async def get_indicator(indicator_id: str, runtime: RuntimeDep, principal: Reade
 async def post_indicator_value(
     indicator_id: str, body: IndicatorValueIn, runtime: RuntimeDep, principal: Manager
 ) -> IndicatorOut:
-    with refusals():
-        async with runtime.uow(principal.actor) as uow:
-            indicator, _, values = await handlers.record_indicator_value(
-                uow, indicator_id=indicator_id, council=principal.council, **body.model_dump()
-            )
+    async with runtime.uow(principal.actor) as uow:
+        indicator, _, values = await handlers.record_indicator_value(
+            uow, indicator_id=indicator_id, council=principal.council, **body.model_dump()
+        )
     return IndicatorOut.of(indicator, values)

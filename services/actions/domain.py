@@ -16,6 +16,8 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Literal
 
+from shared.rules import RuleBroken
+
 Rag = Literal["green", "amber", "red"]
 RAGS: tuple[Rag, ...] = ("green", "amber", "red")
 MilestoneStatus = Literal["pending", "complete"]
@@ -29,17 +31,6 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class RuleBroken(Exception):
-    """A domain rule refused a command; ``title`` names the rule, the message says why."""
-
-    title = "Rule broken"
-
-    def __init__(self, detail: str, **facts: object) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.facts = facts
-
-
 class InvalidCommand(RuleBroken):
     """The command itself is malformed for this plan (wrong theme, dates out of order, % out of range)."""
 
@@ -48,6 +39,8 @@ class InvalidCommand(RuleBroken):
 
 class IllegalTransition(RuleBroken):
     """The record is not in a state that allows this command."""
+
+    status = 409
 
     title = "Illegal state transition"
 

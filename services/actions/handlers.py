@@ -38,6 +38,7 @@ from shared.events.catalogue.actions import (
     PlanCreated,
     PlanReviewed,
 )
+from shared.rules import RuleBroken
 from shared.unit_of_work import UnitOfWork
 
 # The event types a milestone may be bound to; the milestone-bindings consumer binds exactly these.
@@ -49,8 +50,11 @@ BINDABLE_EVENT_TYPES: tuple[str, ...] = (
 OVERDUE = "milestone-overdue"
 
 
-class NotFound(Exception):
+class NotFound(RuleBroken):
     """No such record in the caller's council (another council's record looks the same as none)."""
+
+    title = "Not found"
+    status = 404
 
     def __init__(self, kind: str, record_id: str) -> None:
         super().__init__(f"No {kind} {record_id} in your council.")

@@ -1,18 +1,17 @@
 """The grants HTTP API: ``/v1/funds`` and ``/v1/applications``.
 
-Broken rules of the fund (``GrantsError`` from the domain) become problem
-documents here: an illegal move or a fund that cannot afford an award is a 409
-naming the current state, invalid input a 422 naming what was wrong.
+Broken rules of the fund (``GrantsError`` from the domain, a ``shared.rules.RuleBroken``)
+become problem documents through the kernel's handler: an illegal move or a fund that
+cannot afford an award is a 409 naming the current state, invalid input a 422 naming
+what was wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -22,57 +21,20 @@ from services.grants.domain import (
     DEFAULT_CRITERIA,
     DEFAULT_QUORUM,
     MAX_SCORE,
-    AlreadyErased,
     Application,
-    ConflictOfInterest,
     Contribution,
-    FinalReportOutstanding,
     Fund,
-    FundNotOpen,
-    GrantsError,
-    IllegalTransition,
     MonitoringReport,
-    NothingPaidYet,
     Organisation,
-    Overcommitted,
-    QuorumNotMet,
     report_on,
 )
 from services.grants.tables import applications, funds
 from shared.auth import Authenticated, Principal, require
 from shared.http import Page, PageParams, make_page, page_params
-from shared.problems import Problem, problem_response
+from shared.problems import Problem
 from shared.service import RuntimeDep
 
-CONFLICTING = (
-    IllegalTransition,
-    FundNotOpen,
-    Overcommitted,
-    QuorumNotMet,
-    ConflictOfInterest,
-    FinalReportOutstanding,
-    AlreadyErased,
-    NothingPaidYet,
-)
-
-
-class GrantsRoute(APIRoute):
-    """Turns a broken rule of the fund into problem+json (409 for state, 422 for input)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except GrantsError as exc:
-                code = 409 if isinstance(exc, CONFLICTING) else 422
-                return problem_response(Problem(code, exc.title, exc.detail, **exc.facts), request)
-
-        return route
-
-
-router = APIRouter(prefix="/v1", tags=["grants"], route_class=GrantsRoute)
+router = APIRouter(prefix="/v1", tags=["grants"])
 
 Officer = Annotated[Principal, Depends(require("officer"))]
 # The applicant's own moves (an officer may act for them); partners, finance and the forum never make them.

@@ -13,9 +13,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from shared.calendar import FinancialYear, today_in_london
+from shared.rules import RuleBroken
 
 DEFAULT_CRITERIA: tuple[str, ...] = ("community benefit", "need", "deliverability", "value for money")
 DEFAULT_QUORUM = 3
@@ -31,15 +31,8 @@ def new_id() -> str:
 # --- Errors ---------------------------------------------------------------------------------------
 
 
-class GrantsError(Exception):
-    """A rule of the fund was broken; ``facts`` name what was wrong for the caller."""
-
-    title = "Rule broken"
-
-    def __init__(self, detail: str, **facts: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.facts: dict[str, Any] = facts
+class GrantsError(RuleBroken):
+    """A rule of the fund was broken; ``facts`` name what was wrong for the caller (422 unless said)."""
 
 
 class InvalidFund(GrantsError):
@@ -69,6 +62,7 @@ class InvalidOffer(GrantsError):
 
 
 class IllegalTransition(GrantsError):
+    status = 409  # the state of the fund or application forbids it
     """An action the current state does not allow."""
 
     title = "Illegal transition"
@@ -82,6 +76,7 @@ class IllegalTransition(GrantsError):
 
 
 class FundNotOpen(GrantsError):
+    status = 409  # the state of the fund or application forbids it
     title = "Fund not open"
 
     def __init__(self, fund_id: str, status: str) -> None:
@@ -91,6 +86,7 @@ class FundNotOpen(GrantsError):
 
 
 class Overcommitted(GrantsError):
+    status = 409  # the state of the fund or application forbids it
     title = "Fund overcommitted"
 
     def __init__(self, requested: int, available: int) -> None:
@@ -102,6 +98,7 @@ class Overcommitted(GrantsError):
 
 
 class QuorumNotMet(GrantsError):
+    status = 409  # the state of the fund or application forbids it
     title = "Quorum not met"
 
     def __init__(self, present: int, needed: int) -> None:
@@ -113,6 +110,7 @@ class QuorumNotMet(GrantsError):
 
 
 class ConflictOfInterest(GrantsError):
+    status = 409  # the state of the fund or application forbids it
     title = "Conflict of interest"
 
 
@@ -121,6 +119,7 @@ class InvalidReport(GrantsError):
 
 
 class FinalReportOutstanding(GrantsError):
+    status = 409  # the state of the fund or application forbids it
     title = "Final report outstanding"
 
     def __init__(self, application_id: str) -> None:
@@ -131,6 +130,7 @@ class FinalReportOutstanding(GrantsError):
 
 
 class NothingPaidYet(GrantsError):
+    status = 409  # the state of the fund or application forbids it
     title = "Nothing paid yet"
 
     def __init__(self, application_id: str) -> None:
@@ -141,6 +141,7 @@ class NothingPaidYet(GrantsError):
 
 
 class AlreadyErased(GrantsError):
+    status = 409  # the state of the fund or application forbids it
     title = "Personal data already erased"
 
     def __init__(self, application_id: str, erased_at: datetime) -> None:

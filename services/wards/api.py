@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.wards.domain import (
-    AlreadyStoodDown,
     Decision,
     Locality,
-    UnknownMember,
-    UnknownWard,
     Ward,
     WardMeeting,
     WardMember,
-    WardsError,
 )
 from services.wards.handlers import (
     elect_member,
@@ -35,33 +29,10 @@ from services.wards.tables import ward_meetings, ward_members, wards
 from shared.auth import Authenticated, Principal, require
 from shared.calendar import today_in_london
 from shared.http import Page, PageParams, make_page, page_params
-from shared.problems import Problem, problem_response
+from shared.problems import Problem
 from shared.service import RuntimeDep
 
-
-class WardsRoute(APIRoute):
-    """Turns a broken rule of neighbourhood working into problem+json (404 unknown, 409 state, 422 input)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except WardsError as exc:
-                code = (
-                    404
-                    if isinstance(exc, UnknownWard | UnknownMember)
-                    else 409
-                    if isinstance(exc, AlreadyStoodDown)
-                    else 422
-                )
-                return problem_response(Problem(code, exc.title, exc.detail, **exc.facts), request)
-
-        return route
-
-
-router = APIRouter(prefix="/v1/wards", tags=["wards"], route_class=WardsRoute)
+router = APIRouter(prefix="/v1/wards", tags=["wards"])
 
 # Who manages a ward's members; who reads them (names only; emails are for the managers).
 Manager = Annotated[Principal, Depends(require("officer"))]

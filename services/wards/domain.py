@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from shared.calendar import FinancialYear
+from shared.rules import RuleBroken
 
 Locality = Literal["north", "central", "south"]
 
@@ -24,24 +25,19 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class WardsError(Exception):
-    """A rule of neighbourhood working was broken; ``facts`` name what was wrong for the caller."""
-
-    title = "Rule broken"
-
-    def __init__(self, detail: str, **facts: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.facts: dict[str, Any] = facts
+class WardsError(RuleBroken):
+    """A rule of neighbourhood working was broken; ``facts`` name what was wrong (422 unless said)."""
 
 
 class UnknownWard(WardsError):
+    status = 404
     """No such ward in the council asked about (another council's ward looks the same as none)."""
 
     title = "Ward not found"
 
 
 class UnknownMember(WardsError):
+    status = 404
     title = "Member not found"
 
 
@@ -50,6 +46,7 @@ class InvalidMember(WardsError):
 
 
 class AlreadyStoodDown(WardsError):
+    status = 409
     title = "Already stood down"
 
 
