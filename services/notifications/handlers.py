@@ -761,10 +761,16 @@ async def remove_suppression(uow: UnitOfWork, suppression: Suppression) -> None:
     uow.audit("notifications.suppression.remove", suppression.id)
 
 
+async def pending_delivery(uow: UnitOfWork, delivery_id: str) -> Delivery | None:
+    """The delivery, locked, while it still waits to be sent; None once it was settled (or never was)."""
+    delivery = await uow.session.get(Delivery, delivery_id, with_for_update=True)
+    return delivery if delivery is not None and delivery.status == "pending" else None
+
+
 async def suppress_delivery(uow: UnitOfWork, delivery_id: str) -> Delivery | None:
     """The address is on the suppression list: mark the delivery suppressed, send nothing, retry nothing."""
-    delivery = await uow.session.get(Delivery, delivery_id, with_for_update=True)
-    if delivery is None or delivery.status != "pending":
+    delivery = await pending_delivery(uow, delivery_id)
+    if delivery is None:
         return None
     delivery.suppress()
     uow.emit(
@@ -787,8 +793,8 @@ async def record_email_attempt(
     rand: random.Random | None = None,
 ) -> Delivery | None:
     """Store one SMTP attempt, its consequences (retry, give up, suppress an unknown user) and publish them."""
-    delivery = await uow.session.get(Delivery, delivery_id, with_for_update=True)
-    if delivery is None or delivery.status != "pending":
+    delivery = await pending_delivery(uow, delivery_id)
+    if delivery is None:
         return None
     attempt, consequence = delivery.record_email_attempt(result, now=now_utc(), schedule=schedule, rand=rand)
     uow.session.add(attempt)
@@ -848,8 +854,8 @@ async def record_publish_attempt(
     rand: random.Random | None = None,
 ) -> Delivery | None:
     """Store one publish to a partner's queue and its consequence (delivered, retry, give up) and publish them."""
-    delivery = await uow.session.get(Delivery, delivery_id, with_for_update=True)
-    if delivery is None or delivery.status != "pending":
+    delivery = await pending_delivery(uow, delivery_id)
+    if delivery is None:
         return None
     attempt, next_attempt_at = delivery.record_publish_attempt(result, now=now_utc(), schedule=schedule, rand=rand)
     uow.session.add(attempt)
