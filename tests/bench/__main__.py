@@ -8,14 +8,12 @@ each has the machine to itself.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import shlex
 import sys
 from pathlib import Path
 
 from tests.bench import full_stack, hand_written, relay_lag
-from tests.bench.common import LagResult, PipelineResult, render, scratch
+from tests.bench.common import LagResult, PipelineResult, render, run_benchmark, scratch
 from tests.support import amqp_url_for_vhost, migrated_services
 
 PHASES = ("hand", "full", "lag")
@@ -97,16 +95,5 @@ async def main(args: argparse.Namespace, command_line: str) -> int:
     return 0
 
 
-def run() -> None:
-    argv = sys.argv[1:]
-    args = parse(argv)
-    command_line = shlex.join(["uv", "run", "python", "-m", "tests.bench", *argv])
-    try:
-        sys.exit(asyncio.run(main(args, command_line)))
-    except KeyboardInterrupt:
-        print("interrupted; scratch vhost and databases removed", file=sys.stderr)
-        sys.exit(130)
-
-
 if __name__ == "__main__":
-    run()
+    run_benchmark("tests.bench", parse, main)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import math
+import shlex
+import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 
@@ -202,3 +206,19 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
         await asyncio.sleep(interval)
+
+
+def run_benchmark(
+    module: str,
+    parse: Callable[[list[str]], argparse.Namespace],
+    main: Callable[[argparse.Namespace, str], Coroutine[Any, Any, int]],
+) -> None:
+    """``python -m <module>``: parse the arguments, run, print the command that reproduces the figures."""
+    argv = sys.argv[1:]
+    args = parse(argv)
+    command_line = shlex.join(["uv", "run", "python", "-m", module, *argv])
+    try:
+        sys.exit(asyncio.run(main(args, command_line)))
+    except KeyboardInterrupt:
+        print("interrupted; scratch vhost and databases removed", file=sys.stderr)
+        sys.exit(130)

@@ -26,7 +26,6 @@ import asyncio
 import math
 import os
 import pstats
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE, Envelope, n
 from shared.events.catalogue.grants import ApplicationSubmitted
 from shared.settings import Settings
 from tests.bench import cpu
-from tests.bench.common import COUNCIL, Scratch, percentile, scratch, wait_until
+from tests.bench.common import COUNCIL, Scratch, percentile, run_benchmark, scratch, wait_until
 from tests.bench.notifications.endpoints import Endpoint, Endpoints
 from tests.support import amqp_url_for_vhost, token
 from tests.system import ROOT, System, system_env
@@ -424,16 +423,5 @@ async def main(args: argparse.Namespace, command_line: str) -> int:
     return 0
 
 
-def run() -> None:
-    argv = sys.argv[1:]
-    args = parse(argv)
-    command_line = shlex.join(["uv", "run", "python", "-m", "tests.bench.notifications", *argv])
-    try:
-        sys.exit(asyncio.run(main(args, command_line)))
-    except KeyboardInterrupt:
-        print("interrupted; scratch vhost and databases removed", file=sys.stderr)
-        sys.exit(130)
-
-
 if __name__ == "__main__":
-    run()
+    run_benchmark("tests.bench.notifications", parse, main)
