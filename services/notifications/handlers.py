@@ -257,17 +257,7 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
     matched = [s for s in candidates if s.matches(facts)]
     if not matched:
         return
-    await uow.session.execute(
-        pg_insert(received_events)
-        .values(
-            event_id=envelope.id,
-            event_type=envelope.type,
-            council=envelope.council,
-            traceparent=envelope.traceparent,
-            body=body_of(envelope),
-        )
-        .on_conflict_do_nothing()
-    )
+    await keep_event(uow, envelope)
     now = now_utc()
     rows = [Delivery.of(s, envelope.id, envelope.type, now) for s in matched]
     await uow.session.execute(
@@ -569,7 +559,7 @@ async def _disabled(uow: UnitOfWork, subscription: Subscription, reason: Disable
 
 
 async def keep_event(uow: UnitOfWork, envelope: Envelope) -> None:
-    """Keep the event an email is about, so its delivery can name it."""
+    """Keep the event a delivery is about (its exact bytes, to send or to name it in an email); once."""
     await uow.session.execute(
         pg_insert(received_events)
         .values(
