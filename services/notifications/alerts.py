@@ -43,7 +43,7 @@ LEASE = timedelta(seconds=60)
 
 _CLAIM = text(
     """
-    SELECT a.id, e.body
+    SELECT a.id, a.kind, e.body
     FROM alerts a JOIN received_events e ON e.event_id = a.event_id
     WHERE a.status = 'addressing' AND a.next_attempt_at <= :now
     ORDER BY a.next_attempt_at
@@ -107,12 +107,8 @@ async def address_alerts(runtime: Runtime, links: Links, *, limit: int = 50) -> 
         if claimed:
             await conn.execute(_LEASE, {"until": now + LEASE, "ids": [row.id for row in claimed]})
     settled = 0
-    for alert_id, body in claimed:
+    for alert_id, kind, body in claimed:
         event = decode_envelope(bytes(body))
-        async with runtime.uow(ALERTS_ACTOR) as uow:
-            alert = await uow.session.get(Alert, alert_id)
-            assert alert is not None
-            kind = alert.kind
         try:
             found, why_not, retry = await recipients_of(runtime, kind, event, links), None, None
         except NobodyToTell as exc:
