@@ -226,6 +226,23 @@ _CANDIDATES = text(
 )
 
 
+# One statement for every matched subscription, whatever their number: a multi-row VALUES list is a
+# new statement to compile (and plan) for each count, which cost more than the insert itself.
+_INSERT_DELIVERIES = text(
+    """
+    INSERT INTO deliveries (id, subscription_id, event_id, event_type, council, status, attempts,
+                            round_attempts, next_attempt_at, created_at, channel, kind, partner_id)
+    SELECT u.id, u.subscription_id, :event_id, u.event_type, u.council, u.status, 0, 0,
+           u.next_attempt_at, :created_at, u.channel, u.kind, u.partner_id
+    FROM unnest(
+        CAST(:id AS text[]), CAST(:subscription_id AS text[]), CAST(:event_type AS text[]),
+        CAST(:council AS text[]), CAST(:status AS text[]), CAST(:next_attempt_at AS timestamptz[]),
+        CAST(:channel AS text[]), CAST(:kind AS text[]), CAST(:partner_id AS text[])
+    ) AS u(id, subscription_id, event_type, council, status, next_attempt_at, channel, kind, partner_id)
+    ON CONFLICT DO NOTHING
+    """
+)
+
 DELIVERIES_CHANNEL = "cohesion_webhook_deliveries"
 _NOTIFY_DELIVERIES = text(f"NOTIFY {DELIVERIES_CHANNEL}")
 
@@ -260,29 +277,21 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
     await keep_event(uow, envelope)
     now = now_utc()
     rows = [Delivery.of(s, envelope.id, envelope.type, now) for s in matched]
-    await uow.session.execute(
-        pg_insert(deliveries)
-        .values(
-            [
-                {
-                    "id": d.id,
-                    "subscription_id": d.subscription_id,
-                    "event_id": d.event_id,
-                    "event_type": d.event_type,
-                    "council": d.council,
-                    "status": d.status,
-                    "attempts": 0,
-                    "round_attempts": 0,
-                    "next_attempt_at": d.next_attempt_at,
-                    "created_at": d.created_at,
-                    "channel": d.channel,
-                    "kind": d.kind,
-                    "partner_id": d.partner_id,
-                }
-                for d in rows
-            ]
-        )
-        .on_conflict_do_nothing()
+    await conn.execute(
+        _INSERT_DELIVERIES,
+        {
+            "id": [d.id for d in rows],
+            "subscription_id": [d.subscription_id for d in rows],
+            "event_type": [d.event_type for d in rows],
+            "council": [d.council for d in rows],
+            "status": [d.status for d in rows],
+            "next_attempt_at": [d.next_attempt_at for d in rows],
+            "channel": [d.channel for d in rows],
+            "kind": [d.kind for d in rows],
+            "partner_id": [d.partner_id for d in rows],
+            "event_id": envelope.id,
+            "created_at": now,
+        },
     )
     if any(d.channel == "webhook" and d.status == "pending" for d in rows):
         # Wakes the webhook workers (LISTEN) once this transaction commits, rather than at their next poll.
