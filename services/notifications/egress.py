@@ -1,11 +1,15 @@
-"""Where webhooks may go: the address classifier and the HTTP transport that enforces it at connect time.
+"""Where webhooks may go: the address classifier, and the HTTP client that enforces it at connect time.
 
 A URL checked only at registration can later resolve to an internal address
-(DNS rebinding), so the transport resolves the host once per request, refuses
-the request if any address is private, loopback, link-local, CGNAT, metadata or
+(DNS rebinding), so the client resolves the host at every new connection,
+refuses it if any address is private, loopback, link-local, CGNAT, metadata or
 otherwise not public (including IPv6 forms that embed such an IPv4 address), and
-connects to the very address it checked — keeping the ``Host`` header and the TLS
+connects only to the addresses it checked, keeping the ``Host`` header and the TLS
 server name of the original host, so virtual hosting and certificates still work.
+
+The client is aiohttp's: measured on the 2-core machine, a signed POST cost
+about 0.2 ms of CPU through it against 1.8 to 3.5 ms through httpx, and webhook
+fan-out is mostly sending (``python -m tests.bench.notifications``).
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Collection
+import ssl
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -29,7 +37,7 @@ METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
-class EndpointRefused(httpx.TransportError):
+class EndpointRefused(Exception):
     """The endpoint's address is not one a webhook may be sent to."""
 
 
@@ -125,65 +133,139 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def _ip_literal(host: str) -> str:
-    """The address in its usual form (as the resolver gives it), its scope kept."""
-    address, _, scope = host.partition("%")
-    text = str(ipaddress.ip_address(address))
-    return f"{text}%{scope}" if scope else text
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver: a host's addresses, handed over only when every one of them may be reached.
 
+    aiohttp connects to what this returns, so the addresses checked are the addresses used.
+    """
 
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that only ever connects to an address it has checked."""
-
-    def __init__(
-        self,
-        *,
-        allowed_hosts: Collection[str] = (),
-        require_https: bool = False,
-        resolver: Resolver = system_resolver,
-        transport_factory: Callable[[], httpx.AsyncBaseTransport] = httpx.AsyncHTTPTransport,
-    ) -> None:
+    def __init__(self, *, allowed_hosts: Collection[str] = (), resolver: Resolver = system_resolver) -> None:
         self.allowed_hosts = set(allowed_hosts)
-        self.require_https = require_https
         self.resolver = resolver
-        self.transport_factory = transport_factory
-        # One pool per host name, so a pooled connection is never reused with another host's TLS name.
-        self._transports: dict[str, httpx.AsyncBaseTransport] = {}
 
-    async def checked_address(self, host: str, port: int) -> str:
+    async def checked_addresses(self, host: str, port: int) -> list[str]:
         try:
-            # An IP literal is its own (only) address: no lookup in a thread; it is still checked below.
-            addresses = [_ip_literal(host)] if _is_ip_literal(host) else await self.resolver(host, port)
+            addresses = await self.resolver(host, port)
         except OSError as exc:
-            raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from exc
+            raise aiohttp.ClientConnectionError(f"cannot resolve {host}: {exc}") from exc
         if not addresses:
-            raise httpx.ConnectError(f"{host} has no address")
+            raise aiohttp.ClientConnectionError(f"{host} has no address")
         if host in self.allowed_hosts:
-            return addresses[0]
+            return addresses
         for address in addresses:
             if address in self.allowed_hosts:
                 continue
             reason = forbidden_reason(address.split("%", 1)[0])
             if reason:
                 raise EndpointRefused(f"{host} resolves to {address}, a {reason}")
-        return addresses[0]
+        return addresses
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for address in await self.checked_addresses(host, port)
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an endpoint answered: its status, the first bytes of its body and any ``Retry-After``."""
+
+    status_code: int
+    excerpt: str | None
+    retry_after: str | None
+
+
+class WebhookClient:
+    """POSTs to partners' endpoints, connecting only to addresses the guard has checked.
+
+    Redirects are never followed, every request has a time limit, cookies are never kept
+    and the environment's proxies are ignored. Connections are pooled per host (and TLS
+    name), at most ``limit_per_host`` to one endpoint.
+    """
+
+    def __init__(
+        self,
+        *,
+        allowed_hosts: Collection[str] = (),
+        require_https: bool = False,
+        timeout_seconds: float = 10.0,
+        limit: int = 64,
+        limit_per_host: int = 4,
+        resolver: Resolver = system_resolver,
+        tls: ssl.SSLContext | None = None,
+        excerpt_bytes: int = 500,
+    ) -> None:
+        self.allowed_hosts = set(allowed_hosts)
+        self.require_https = require_https
+        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self.limit = limit
+        self.limit_per_host = limit_per_host
+        self.resolver = GuardedResolver(allowed_hosts=allowed_hosts, resolver=resolver)
+        self.tls = tls
+        self.excerpt_bytes = excerpt_bytes
+        self._session: aiohttp.ClientSession | None = None
+
+    def refusal(self, url: URL) -> str | None:
+        """Why this URL is refused before any connection; an IP literal is checked here (it has no lookup)."""
         if url.scheme not in ("http", "https") or (self.require_https and url.scheme != "https"):
-            raise EndpointRefused(f"{url.scheme} endpoints are not allowed")
-        host = url.host
-        address = await self.checked_address(host, url.port or (443 if url.scheme == "https" else 80))
-        # The Host header was set from the original URL when the request was built.
-        request.url = url.copy_with(host=address)
-        if url.scheme == "https":
-            request.extensions = {**request.extensions, "sni_hostname": host}
-        transport = self._transports.get(host)
-        if transport is None:
-            transport = self._transports[host] = self.transport_factory()
-        return await transport.handle_async_request(request)
+            return f"{url.scheme} endpoints are not allowed"
+        host = url.host or ""
+        if host in self.allowed_hosts or not _is_ip_literal(host):
+            return None
+        reason = forbidden_reason(host.split("%", 1)[0])
+        return f"{host} is a {reason}" if reason else None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                resolver=self.resolver,
+                use_dns_cache=False,  # every new connection is resolved, and checked, again
+                limit=self.limit,
+                limit_per_host=self.limit_per_host,
+                ssl=self.tls if self.tls is not None else True,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=self.timeout,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+                trust_env=False,
+            )
+        return self._session
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
+        """POST ``body``; raises EndpointRefused, TimeoutError or aiohttp.ClientError when there is no answer."""
+        target = URL(url)
+        refused = self.refusal(target)
+        if refused:
+            raise EndpointRefused(refused)
+        async with self._open().post(target, data=body, headers=headers, allow_redirects=False) as response:
+            collected = b""
+            while len(collected) < self.excerpt_bytes:
+                chunk = await response.content.read(self.excerpt_bytes - len(collected))
+                if not chunk:
+                    break
+                collected += chunk
+            return Answer(
+                status_code=response.status,
+                excerpt=collected.decode("utf-8", errors="replace") or None,
+                retry_after=response.headers.get("retry-after"),
+            )
 
     async def aclose(self) -> None:
-        for transport in self._transports.values():
-            await transport.aclose()
-        self._transports.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,11 +1,24 @@
-"""Where webhooks may go: the address classifier, the URL check at registration, and the guard at connect time."""
+"""Where webhooks may go: the address classifier, the URL check at registration, and the guard at connect time.
+
+The guard is tested through the real client against servers on loopback, reached under
+partner-like names by a resolver the test controls (loopback is allow-listed as an address).
+"""
 
 from __future__ import annotations
 
-import httpx
-import pytest
+import asyncio
+import datetime as dt
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from services.notifications.egress import EndpointRefused, GuardedTransport, endpoint_url_problem, forbidden_reason
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from services.notifications.egress import EndpointRefused, WebhookClient, endpoint_url_problem, forbidden_reason
 
 
 @pytest.mark.parametrize(
@@ -94,82 +107,156 @@ def test_an_allow_listed_test_address_may_be_registered():
     assert endpoint_url_problem("http://127.0.0.1:8123/hook", production=False, allowed_hosts=["127.0.0.1"]) is None
 
 
-class Recorder:
+class Endpoint:
+    """A loopback HTTP(S) server that answers 204 and keeps each request's head and TLS server name."""
+
     def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
+        self.heads: list[bytes] = []
+        self.server_names: list[str | None] = []
+        self.port = 0
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return httpx.Response(204)
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
+            0,
+        )
+        await reader.readexactly(length)
+        self.heads.append(head)
+        writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    def header(self, name: bytes) -> bytes | None:
+        for line in self.heads[-1].split(b"\r\n"):
+            key, _, value = line.partition(b":")
+            if key.strip().lower() == name:
+                return value.strip()
+        return None
 
 
-def guarded(addresses: dict[str, list[str]], recorder: Recorder, **kwargs) -> httpx.AsyncClient:
-    async def resolve(host: str, port: int) -> list[str]:
-        return addresses[host]
+@asynccontextmanager
+async def endpoint(tls: ssl.SSLContext | None = None) -> AsyncIterator[Endpoint]:
+    found = Endpoint()
+    if tls is not None:
+        tls.sni_callback = lambda sock, name, ctx: found.server_names.append(name)
+    server = await asyncio.start_server(found.handle, "127.0.0.1", 0, ssl=tls)
+    found.port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield found
 
-    transport = GuardedTransport(
-        resolver=resolve, transport_factory=lambda: httpx.MockTransport(recorder.handler), **kwargs
+
+def certificate_for(name: str) -> tuple[bytes, bytes]:
+    """A self-signed certificate (PEM) and its key (PEM) for ``name``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
     )
-    return httpx.AsyncClient(transport=transport, follow_redirects=False)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
-async def test_the_request_goes_to_the_checked_address_with_host_and_tls_name_kept():
-    recorder = Recorder()
-    async with guarded({"hooks.partner.example": ["93.184.215.14"]}, recorder) as client:
-        response = await client.post("https://hooks.partner.example/cohesion?x=1", content=b"{}")
-    assert response.status_code == 204
-    sent = recorder.requests[0]
-    assert sent.url.host == "93.184.215.14" and sent.url.path == "/cohesion" and sent.url.params["x"] == "1"
-    assert sent.headers["host"] == "hooks.partner.example"
-    assert sent.extensions["sni_hostname"] == "hooks.partner.example"
+def resolving(addresses: dict[str, list[str]]):
+    async def resolve(host: str, port: int) -> list[str]:
+        return addresses[host]  # a name the test did not give raises KeyError: no lookup may happen
+
+    return resolve
+
+
+async def test_the_request_goes_to_the_checked_address_with_host_and_tls_name_kept(tmp_path):
+    cert, key = certificate_for("hooks.partner.example")
+    (tmp_path / "cert.pem").write_bytes(cert)
+    (tmp_path / "key.pem").write_bytes(key)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    client_tls = ssl.create_default_context(cadata=cert.decode())
+    async with endpoint(server_tls) as server:
+        client = WebhookClient(
+            allowed_hosts=["127.0.0.1"],
+            resolver=resolving({"hooks.partner.example": ["127.0.0.1"]}),
+            require_https=True,
+            tls=client_tls,
+        )
+        try:
+            answer = await client.post(
+                f"https://hooks.partner.example:{server.port}/cohesion?x=1", b"{}", {"content-type": "x/y"}
+            )
+        finally:
+            await client.aclose()
+    assert answer.status_code == 204
+    assert server.heads[0].startswith(b"POST /cohesion?x=1 HTTP/1.1")
+    assert server.header(b"host") == f"hooks.partner.example:{server.port}".encode()
+    # The certificate was verified against the partner's name, which the TLS handshake named too.
+    assert server.server_names == ["hooks.partner.example"]
 
 
 async def test_a_host_that_resolves_to_an_internal_address_is_refused_at_connect_time():
-    recorder = Recorder()
-    # Registered with a harmless-looking name, later rebound to the metadata service.
-    async with guarded({"rebind.partner.example": ["169.254.169.254"]}, recorder) as client:
-        with pytest.raises(EndpointRefused, match="metadata"):
-            await client.post("https://rebind.partner.example/hook", content=b"{}")
-    assert recorder.requests == []
+    async with endpoint() as server:
+        # Registered with a harmless-looking name, later rebound to loopback (where the server is).
+        client = WebhookClient(resolver=resolving({"rebind.partner.example": ["127.0.0.1"]}))
+        try:
+            with pytest.raises(EndpointRefused, match="loopback"):
+                await client.post(f"http://rebind.partner.example:{server.port}/hook", b"{}", {})
+        finally:
+            await client.aclose()
+    assert server.heads == []
 
 
 async def test_one_internal_address_among_public_ones_is_enough_to_refuse():
-    recorder = Recorder()
-    async with guarded({"mixed.example": ["93.184.215.14", "10.0.0.5"]}, recorder) as client:
-        with pytest.raises(EndpointRefused, match="private"):
-            await client.post("https://mixed.example/hook", content=b"{}")
-    assert recorder.requests == []
+    client = WebhookClient(resolver=resolving({"mixed.example": ["93.184.215.14", "169.254.169.254"]}))
+    try:
+        with pytest.raises(EndpointRefused, match="metadata"):
+            await client.post("https://mixed.example/hook", b"{}", {})
+    finally:
+        await client.aclose()
 
 
-async def test_ip_literals_are_checked_too():
-    recorder = Recorder()
-    async with guarded({"::ffff:127.0.0.1": ["::ffff:127.0.0.1"]}, recorder) as client:
-        with pytest.raises(EndpointRefused, match="loopback"):
-            await client.post("http://[::ffff:127.0.0.1]/hook", content=b"{}")
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://10.1.2.3/hook", "private"),
+        ("http://[fd00:ec2::254]/hook", "metadata"),
+        ("http://[::ffff:127.0.0.1]/hook", "loopback"),
+        ("http://[64:ff9b::a9fe:a9fe]/hook", "metadata"),
+    ],
+)
+async def test_an_ip_literal_is_checked_without_a_lookup(url, reason):
+    client = WebhookClient(resolver=resolving({}))
+    try:
+        with pytest.raises(EndpointRefused, match=reason):
+            await client.post(url, b"{}", {})
+    finally:
+        await client.aclose()
 
 
 async def test_plain_http_is_refused_when_https_is_required():
-    recorder = Recorder()
-    async with guarded({"partner.example": ["93.184.215.14"]}, recorder, require_https=True) as client:
+    client = WebhookClient(resolver=resolving({"partner.example": ["93.184.215.14"]}), require_https=True)
+    try:
         with pytest.raises(EndpointRefused, match="http"):
-            await client.post("http://partner.example/hook", content=b"{}")
-    assert recorder.requests == []
+            await client.post("http://partner.example/hook", b"{}", {})
+    finally:
+        await client.aclose()
 
 
-async def test_an_allow_listed_address_is_let_through():
-    recorder = Recorder()
-    async with guarded({"127.0.0.1": ["127.0.0.1"]}, recorder, allowed_hosts=["127.0.0.1"]) as client:
-        response = await client.post("http://127.0.0.1:9000/hook", content=b"{}")
-    assert response.status_code == 204 and recorder.requests[0].url.port == 9000
-
-
-async def test_an_ip_literal_is_checked_without_a_lookup():
-    recorder = Recorder()
-    async with guarded({}, recorder) as client:  # the resolver knows nothing: a lookup would raise KeyError
-        with pytest.raises(EndpointRefused, match="private"):
-            await client.post("http://10.1.2.3/hook", content=b"{}")
-        with pytest.raises(EndpointRefused, match="metadata"):
-            await client.post("http://[fd00:ec2::254]/hook", content=b"{}")
-        response = await client.post("http://93.184.215.14:8080/hook", content=b"{}")
-    assert response.status_code == 204
-    assert [str(r.url) for r in recorder.requests] == ["http://93.184.215.14:8080/hook"]
+async def test_an_allow_listed_address_is_let_through_and_the_body_arrives_whole():
+    async with endpoint() as server:
+        client = WebhookClient(allowed_hosts=["127.0.0.1"], resolver=resolving({}))
+        try:
+            answer = await client.post(f"http://127.0.0.1:{server.port}/hook", b'{"a": 1}', {"webhook-id": "m1"})
+        finally:
+            await client.aclose()
+    assert answer.status_code == 204 and answer.excerpt is None
+    assert server.header(b"webhook-id") == b"m1" and server.header(b"content-length") == b"8"
