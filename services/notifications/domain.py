@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 Channel = Literal["webhook", "email", "amqp"]
@@ -142,6 +142,68 @@ def secrets_in_force(
     return keys
 
 
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a subscription sends to and what it wants: all fan-out needs of it, for every event.
+
+    A plain value, not the mapped ``Subscription``: fan-out weighs every candidate
+    subscription against every event, and building mapped objects for that cost more
+    than sending. The rules for matching and for a new delivery live here, once.
+    """
+
+    id: str
+    partner_id: str
+    council: str
+    status: SubscriptionStatus
+    channel: Channel
+    mode: EmailMode | None
+    email: str | None
+    event_types: tuple[str, ...]
+    wards: frozenset[str]
+    themes: frozenset[str]
+
+    @property
+    def is_digest(self) -> bool:
+        return self.channel == "email" and self.mode in ("daily", "weekly")
+
+    def matches(self, event: EventFacts) -> bool:
+        if self.status != "active" or event.council != self.council:
+            return False
+        if not any(topic_matches(p, event.type) for p in self.event_types):
+            return False
+        if self.wards and not wards_of(event.data).intersection(self.wards):
+            return False
+        return not (self.themes and not themes_of(event.data).intersection(self.themes))
+
+    def new_delivery(self, event_id: str, event_type: str, now: datetime) -> NewDelivery:
+        """The delivery of one event to this audience: due now, or queued for its digest."""
+        return NewDelivery(
+            id=delivery_id_for(self.id, event_id),
+            subscription_id=self.id,
+            event_id=event_id,
+            event_type=event_type,
+            council=self.council,
+            created_at=now,
+            next_attempt_at=now,
+            status="queued" if self.is_digest else "pending",
+            channel=self.channel,
+            partner_id=self.partner_id,
+        )
+
+
+class NewDelivery(NamedTuple):
+    id: str
+    subscription_id: str
+    event_id: str
+    event_type: str
+    council: str
+    created_at: datetime
+    next_attempt_at: datetime
+    status: DeliveryStatus
+    channel: Channel
+    partner_id: str
+
+
 @dataclass
 class Subscription:
     """A partner's wish to receive some events, and where (a webhook URL or an email address).
@@ -177,17 +239,26 @@ class Subscription:
     digest_weekday: str | None = None
 
     @property
+    def audience(self) -> Audience:
+        return Audience(
+            id=self.id,
+            partner_id=self.partner_id,
+            council=self.council,
+            status=self.status,
+            channel=self.channel,
+            mode=self.mode,
+            email=self.email,
+            event_types=tuple(self.event_types),
+            wards=frozenset(self.wards),
+            themes=frozenset(self.themes),
+        )
+
+    @property
     def is_digest(self) -> bool:
-        return self.channel == "email" and self.mode in ("daily", "weekly")
+        return self.audience.is_digest
 
     def matches(self, event: EventFacts) -> bool:
-        if self.status != "active" or event.council != self.council:
-            return False
-        if not any(topic_matches(p, event.type) for p in self.event_types):
-            return False
-        if self.wards and not wards_of(event.data).intersection(self.wards):
-            return False
-        return not (self.themes and not themes_of(event.data).intersection(self.themes))
+        return self.audience.matches(event)
 
     def signing_secrets(self, now: datetime) -> list[str]:
         return secrets_in_force(self.secret, self.previous_secret, self.previous_secret_expires_at, now)
@@ -365,18 +436,7 @@ class Delivery:
 
     @classmethod
     def of(cls, subscription: Subscription, event_id: str, event_type: str, now: datetime) -> Delivery:
-        return cls(
-            id=delivery_id_for(subscription.id, event_id),
-            subscription_id=subscription.id,
-            event_id=event_id,
-            event_type=event_type,
-            council=subscription.council,
-            created_at=now,
-            next_attempt_at=now,
-            status="queued" if subscription.is_digest else "pending",
-            channel=subscription.channel,
-            partner_id=subscription.partner_id,
-        )
+        return cls(**subscription.audience.new_delivery(event_id, event_type, now)._asdict())
 
     @classmethod
     def email_of_our_own(

@@ -21,6 +21,7 @@ from services.notifications.domain import (
     AlertKind,
     AttemptConsequence,
     AttemptResult,
+    Audience,
     Channel,
     Delivery,
     DeliveryAttempt,
@@ -219,7 +220,7 @@ async def replay_range(uow: UnitOfWork, subscription: Subscription, start: datet
 # subscription without a ward or theme filter may match any). Plain SQL: a busy council has
 # many subscriptions, and loading each through the ORM for every event cost more than sending.
 _CANDIDATES = text(
-    f"SELECT {', '.join(c.name for c in subscriptions.columns)} FROM subscriptions"
+    "SELECT id, partner_id, council, status, channel, mode, email, event_types, wards, themes FROM subscriptions"
     " WHERE council = :council AND status = 'active'"
     " AND (cardinality(wards) = 0 OR wards && CAST(:wards AS varchar[]))"
     " AND (cardinality(themes) = 0 OR themes && CAST(:themes AS varchar[]))"
@@ -233,12 +234,12 @@ _INSERT_DELIVERIES = text(
     INSERT INTO deliveries (id, subscription_id, event_id, event_type, council, status, attempts,
                             round_attempts, next_attempt_at, created_at, channel, kind, partner_id)
     SELECT u.id, u.subscription_id, :event_id, u.event_type, u.council, u.status, 0, 0,
-           u.next_attempt_at, :created_at, u.channel, u.kind, u.partner_id
+           u.next_attempt_at, :created_at, u.channel, 'event', u.partner_id
     FROM unnest(
         CAST(:id AS text[]), CAST(:subscription_id AS text[]), CAST(:event_type AS text[]),
         CAST(:council AS text[]), CAST(:status AS text[]), CAST(:next_attempt_at AS timestamptz[]),
-        CAST(:channel AS text[]), CAST(:kind AS text[]), CAST(:partner_id AS text[])
-    ) AS u(id, subscription_id, event_type, council, status, next_attempt_at, channel, kind, partner_id)
+        CAST(:channel AS text[]), CAST(:partner_id AS text[])
+    ) AS u(id, subscription_id, event_type, council, status, next_attempt_at, channel, partner_id)
     ON CONFLICT DO NOTHING
     """
 )
@@ -258,17 +259,26 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
     # The database narrows the candidates by council, ward and theme; the domain's rule decides.
     conn = await uow.session.connection()
     candidates = [
-        Subscription(**row)
-        for row in (
-            await conn.execute(
-                _CANDIDATES,
-                {
-                    "council": envelope.council,
-                    "wards": sorted(wards_of(envelope.data)),
-                    "themes": sorted(themes_of(envelope.data)),
-                },
-            )
-        ).mappings()
+        Audience(
+            id=row.id,
+            partner_id=row.partner_id,
+            council=row.council,
+            status=row.status,
+            channel=row.channel,
+            mode=row.mode,
+            email=row.email,
+            event_types=tuple(row.event_types),
+            wards=frozenset(row.wards),
+            themes=frozenset(row.themes),
+        )
+        for row in await conn.execute(
+            _CANDIDATES,
+            {
+                "council": envelope.council,
+                "wards": sorted(wards_of(envelope.data)),
+                "themes": sorted(themes_of(envelope.data)),
+            },
+        )
     ]
     facts = EventFacts(type=envelope.type, council=envelope.council, data=envelope.data)
     matched = [s for s in candidates if s.matches(facts)]
@@ -276,7 +286,7 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
         return
     await keep_event(uow, envelope)
     now = now_utc()
-    rows = [Delivery.of(s, envelope.id, envelope.type, now) for s in matched]
+    rows = [s.new_delivery(envelope.id, envelope.type, now) for s in matched]
     await conn.execute(
         _INSERT_DELIVERIES,
         {
@@ -287,7 +297,6 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
             "status": [d.status for d in rows],
             "next_attempt_at": [d.next_attempt_at for d in rows],
             "channel": [d.channel for d in rows],
-            "kind": [d.kind for d in rows],
             "partner_id": [d.partner_id for d in rows],
             "event_id": envelope.id,
             "created_at": now,
@@ -296,19 +305,25 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
     if any(d.channel == "webhook" and d.status == "pending" for d in rows):
         # Wakes the webhook workers (LISTEN) once this transaction commits, rather than at their next poll.
         await conn.execute(_NOTIFY_DELIVERIES)
-    links = links or Links()
-    summary = EventSummary.of(envelope)
-    emails = [
-        Email(
-            delivery_id=d.id,
-            recipient=s.email,
-            message_id=event_message_id(envelope.id, s.id),
-            **vars(event_email(summary, api_url=links.source(envelope.type))),
-        )
-        for s, d in zip(matched, rows, strict=True)
-        if s.channel == "email" and s.email and not s.is_digest
+    immediate = [
+        (s, d) for s, d in zip(matched, rows, strict=True) if s.channel == "email" and s.email and not s.is_digest
     ]
-    await write_emails(uow, emails)
+    if immediate:
+        links = links or Links()
+        summary = EventSummary.of(envelope)
+        await write_emails(
+            uow,
+            [
+                Email(
+                    delivery_id=d.id,
+                    recipient=s.email,
+                    message_id=event_message_id(envelope.id, s.id),
+                    **vars(event_email(summary, api_url=links.source(envelope.type))),
+                )
+                for s, d in immediate
+                if s.email
+            ],
+        )
 
 
 async def write_emails(uow: UnitOfWork, emails: Sequence[Email]) -> None:
