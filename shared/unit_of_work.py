@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +22,21 @@ from shared.telemetry import current_trace_id, current_traceparent
 
 OUTBOX_CHANNEL = "cohesion_outbox"
 OUTBOX_PARTITIONS = 16
+
+# Built once: constructing a statement costs more than running it on a busy consumer.
+_RECORD_PROCESSED = (
+    pg_insert(inbox)
+    .values(consumer=bindparam("consumer"), event_id=bindparam("event_id"), event_type=bindparam("event_type"))
+    .on_conflict_do_nothing()
+    .returning(inbox.c.event_id)
+)
+_FIRST_OCCURRENCE = (
+    pg_insert(scheduled_occurrences)
+    .values(kind=bindparam("kind"), key=bindparam("key"))
+    .on_conflict_do_nothing()
+    .returning(scheduled_occurrences.c.key)
+)
+_NOTIFY_OUTBOX = text(f"NOTIFY {OUTBOX_CHANNEL}")
 
 
 def partition_of(subject: str) -> int:
@@ -84,21 +99,13 @@ class UnitOfWork:
     async def record_processed(self, consumer: str, envelope: Envelope) -> bool:
         """Claim an incoming event for a consumer; False when it was already processed."""
         result = await self.session.execute(
-            pg_insert(inbox)
-            .values(consumer=consumer, event_id=envelope.id, event_type=envelope.type)
-            .on_conflict_do_nothing()
-            .returning(inbox.c.event_id)
+            _RECORD_PROCESSED, {"consumer": consumer, "event_id": envelope.id, "event_type": envelope.type}
         )
         return result.first() is not None
 
     async def first_occurrence(self, kind: str, key: str) -> bool:
         """Claim a time-driven occurrence; False when it was already raised."""
-        result = await self.session.execute(
-            pg_insert(scheduled_occurrences)
-            .values(kind=kind, key=key)
-            .on_conflict_do_nothing()
-            .returning(scheduled_occurrences.c.key)
-        )
+        result = await self.session.execute(_FIRST_OCCURRENCE, {"kind": kind, "key": key})
         return result.first() is not None
 
     async def commit(self) -> None:
@@ -120,7 +127,7 @@ class UnitOfWork:
                 ],
             )
             # Delivered to the relay's LISTEN only when the transaction commits.
-            await self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+            await self.session.execute(_NOTIFY_OUTBOX)
         if self._audit:
             await self.session.execute(insert(audit_log), self._audit)
         await self.session.commit()

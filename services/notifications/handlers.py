@@ -582,18 +582,24 @@ async def _disabled(uow: UnitOfWork, subscription: Subscription, reason: Disable
 # --- Emails of our own: notices, alerts, digests -------------------------------------
 
 
+_KEEP_EVENT = (
+    pg_insert(received_events)
+    .values({name: bindparam(name) for name in ("event_id", "event_type", "council", "traceparent", "body")})
+    .on_conflict_do_nothing()
+)
+
+
 async def keep_event(uow: UnitOfWork, envelope: Envelope) -> None:
     """Keep the event a delivery is about (its exact bytes, to send or to name it in an email); once."""
     await uow.session.execute(
-        pg_insert(received_events)
-        .values(
-            event_id=envelope.id,
-            event_type=envelope.type,
-            council=envelope.council,
-            traceparent=envelope.traceparent,
-            body=body_of(envelope),
-        )
-        .on_conflict_do_nothing()
+        _KEEP_EVENT,
+        {
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "council": envelope.council,
+            "traceparent": envelope.traceparent,
+            "body": body_of(envelope),
+        },
     )
 
 

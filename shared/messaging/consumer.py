@@ -18,11 +18,11 @@ from typing import Any
 from aio_pika.abc import AbstractIncomingMessage
 from faststream import AckPolicy
 from faststream.rabbit import QueueType, RabbitBroker, RabbitQueue
-from faststream.rabbit.annotations import RabbitMessage
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import Envelope, decode_envelope
+from shared.messaging.broker import raw_message
 from shared.messaging.topology import dlq_name, main_queue_arguments, retry_queue_name
 from shared.telemetry import span_from
 from shared.unit_of_work import Actor, UnitOfWork
@@ -69,11 +69,12 @@ class ConsumerRuntime:
             arguments=main_queue_arguments(consumer.name),
         )
 
-        async def on_message(message: RabbitMessage) -> None:
-            await self.process(consumer, message.raw_message)
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await self.process(consumer, message)
 
         self.broker.subscriber(
             queue,
+            decoder=raw_message,
             ack_policy=AckPolicy.MANUAL,
             title=consumer.name,
             description=consumer.description or f"bound to {', '.join(consumer.bindings)}",

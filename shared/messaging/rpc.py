@@ -42,11 +42,11 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from aiormq.exceptions import AMQPError, DeliveryError
 from faststream import AckPolicy
 from faststream.rabbit import QueueType, RabbitBroker, RabbitQueue
-from faststream.rabbit.annotations import RabbitMessage
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.messaging.broker import raw_message
 from shared.telemetry import current_traceparent, span_from, tracer
 from shared.unit_of_work import Actor, UnitOfWork
 
@@ -174,11 +174,12 @@ class ResponderRuntime:
         self.service = service
 
     def register(self, responder: Responder[Any, Any]) -> None:
-        async def on_request(message: RabbitMessage) -> None:
-            await self.answer(responder, message.raw_message)
+        async def on_request(message: AbstractIncomingMessage) -> None:
+            await self.answer(responder, message)
 
         self.broker.subscriber(
             responder_queue(responder.procedure),
+            decoder=raw_message,
             ack_policy=AckPolicy.MANUAL,
             no_reply=True,  # the reply is published below, with its status
             title=responder.procedure.queue,
