@@ -46,7 +46,7 @@ class WebhookSettings(BaseSettings):
     # How often the worker looks for due deliveries when it has nothing to do.
     poll_seconds: float = Field(default=1.0, gt=0)
     # Deliveries in flight at once, in all, and to any one endpoint.
-    max_in_flight: int = Field(default=64, ge=1)
+    max_in_flight: int = Field(default=256, ge=1)
     per_endpoint_concurrency: int = Field(default=4, ge=1)
     # A claimed delivery whose worker died is tried again after this long.
     lease_seconds: float = 120.0
