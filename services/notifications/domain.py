@@ -162,6 +162,22 @@ class Audience:
     wards: frozenset[str]
     themes: frozenset[str]
 
+    @classmethod
+    def of(cls, source: Any) -> Audience:
+        """The audience of a subscription, or of a row of the subscriptions table's columns."""
+        return cls(
+            id=source.id,
+            partner_id=source.partner_id,
+            council=source.council,
+            status=source.status,
+            channel=source.channel,
+            mode=source.mode,
+            email=source.email,
+            event_types=tuple(source.event_types),
+            wards=frozenset(source.wards),
+            themes=frozenset(source.themes),
+        )
+
     @property
     def is_digest(self) -> bool:
         return self.channel == "email" and self.mode in ("daily", "weekly")
@@ -240,18 +256,7 @@ class Subscription:
 
     @property
     def audience(self) -> Audience:
-        return Audience(
-            id=self.id,
-            partner_id=self.partner_id,
-            council=self.council,
-            status=self.status,
-            channel=self.channel,
-            mode=self.mode,
-            email=self.email,
-            event_types=tuple(self.event_types),
-            wards=frozenset(self.wards),
-            themes=frozenset(self.themes),
-        )
+        return Audience.of(self)
 
     @property
     def is_digest(self) -> bool:

@@ -259,18 +259,7 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
     # The database narrows the candidates by council, ward and theme; the domain's rule decides.
     conn = await uow.session.connection()
     candidates = [
-        Audience(
-            id=row.id,
-            partner_id=row.partner_id,
-            council=row.council,
-            status=row.status,
-            channel=row.channel,
-            mode=row.mode,
-            email=row.email,
-            event_types=tuple(row.event_types),
-            wards=frozenset(row.wards),
-            themes=frozenset(row.themes),
-        )
+        Audience.of(row)
         for row in await conn.execute(
             _CANDIDATES,
             {
