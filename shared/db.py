@@ -106,10 +106,13 @@ scheduled_occurrences = Table(
 )
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     # No pre-ping (a round trip per checkout): a connection broken by a database restart fails its
     # one transaction, which is rolled back and reported, and the pool replaces it.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
+    # No overflow: an overflow connection is closed as soon as it is returned, so a busy consumer
+    # (prefetch 50) opened and closed connections all the time, each costing a PostgreSQL backend.
+    # Beyond the pool, a transaction waits for a connection, which is cheap.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_recycle=1800)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     max_attempts: int = 5
     prefetch: int = 50
 
+    # Database connections each process keeps (never more: none opened and closed per burst).
+    db_pool_size: int = Field(default=20, ge=1)
+
     # Outbox relay
     relay_batch_size: int = 500
     relay_poll_seconds: float = 1.0

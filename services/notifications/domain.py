@@ -164,18 +164,19 @@ class Audience:
 
     @classmethod
     def of(cls, source: Any) -> Audience:
-        """The audience of a subscription, or of a row of the subscriptions table's columns."""
+        """The audience of a subscription, or of a row of the subscriptions table (a mapping of its columns)."""
+        get = source.__getitem__ if hasattr(source, "keys") else source.__getattribute__
         return cls(
-            id=source.id,
-            partner_id=source.partner_id,
-            council=source.council,
-            status=source.status,
-            channel=source.channel,
-            mode=source.mode,
-            email=source.email,
-            event_types=tuple(source.event_types),
-            wards=frozenset(source.wards),
-            themes=frozenset(source.themes),
+            id=get("id"),
+            partner_id=get("partner_id"),
+            council=get("council"),
+            status=get("status"),
+            channel=get("channel"),
+            mode=get("mode"),
+            email=get("email"),
+            event_types=tuple(get("event_types")),
+            wards=frozenset(get("wards")),
+            themes=frozenset(get("themes")),
         )
 
     @property

@@ -217,35 +217,33 @@ async def replay_range(uow: UnitOfWork, subscription: Subscription, start: datet
 
 
 # Active subscriptions of the council that may match an event naming these wards and themes (a
-# subscription without a ward or theme filter may match any). Plain SQL: a busy council has
-# many subscriptions, and loading each through the ORM for every event cost more than sending.
-_CANDIDATES = text(
+# subscription without a ward or theme filter may match any). Fan-out runs for every event, so its
+# statements go straight to asyncpg (UnitOfWork.driver), in the consumer's transaction.
+_CANDIDATES = (
     "SELECT id, partner_id, council, status, channel, mode, email, event_types, wards, themes FROM subscriptions"
-    " WHERE council = :council AND status = 'active'"
-    " AND (cardinality(wards) = 0 OR wards && CAST(:wards AS varchar[]))"
-    " AND (cardinality(themes) = 0 OR themes && CAST(:themes AS varchar[]))"
+    " WHERE council = $1 AND status = 'active'"
+    " AND (cardinality(wards) = 0 OR wards && $2::varchar[])"
+    " AND (cardinality(themes) = 0 OR themes && $3::varchar[])"
 )
-
-
-# One statement for every matched subscription, whatever their number: a multi-row VALUES list is a
-# new statement to compile (and plan) for each count, which cost more than the insert itself.
-_INSERT_DELIVERIES = text(
-    """
+_KEEP_EVENT = (
+    "INSERT INTO received_events (event_id, event_type, council, traceparent, body)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
+)
+# One statement for every matched subscription, whatever their number.
+_INSERT_DELIVERIES = """
     INSERT INTO deliveries (id, subscription_id, event_id, event_type, council, status, attempts,
                             round_attempts, next_attempt_at, created_at, channel, kind, partner_id)
-    SELECT u.id, u.subscription_id, :event_id, u.event_type, u.council, u.status, 0, 0,
-           u.next_attempt_at, :created_at, u.channel, 'event', u.partner_id
+    SELECT u.id, u.subscription_id, $1, u.event_type, u.council, u.status, 0, 0,
+           u.next_attempt_at, $2, u.channel, 'event', u.partner_id
     FROM unnest(
-        CAST(:id AS text[]), CAST(:subscription_id AS text[]), CAST(:event_type AS text[]),
-        CAST(:council AS text[]), CAST(:status AS text[]), CAST(:next_attempt_at AS timestamptz[]),
-        CAST(:channel AS text[]), CAST(:partner_id AS text[])
+        $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[]
     ) AS u(id, subscription_id, event_type, council, status, next_attempt_at, channel, partner_id)
     ON CONFLICT DO NOTHING
-    """
-)
+"""
+
 
 DELIVERIES_CHANNEL = "cohesion_webhook_deliveries"
-_NOTIFY_DELIVERIES = text(f"NOTIFY {DELIVERIES_CHANNEL}")
+_NOTIFY_DELIVERIES = f"NOTIFY {DELIVERIES_CHANNEL}"
 
 
 async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = None) -> None:
@@ -257,16 +255,11 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
     if envelope.type.startswith("notifications."):
         return  # our own events never fan out: a failed delivery must not cause another delivery
     # The database narrows the candidates by council, ward and theme; the domain's rule decides.
-    conn = await uow.session.connection()
+    db = await uow.driver()
     candidates = [
         Audience.of(row)
-        for row in await conn.execute(
-            _CANDIDATES,
-            {
-                "council": envelope.council,
-                "wards": sorted(wards_of(envelope.data)),
-                "themes": sorted(themes_of(envelope.data)),
-            },
+        for row in await db.fetch(
+            _CANDIDATES, envelope.council, sorted(wards_of(envelope.data)), sorted(themes_of(envelope.data))
         )
     ]
     facts = EventFacts(type=envelope.type, council=envelope.council, data=envelope.data)
@@ -276,24 +269,22 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
     await keep_event(uow, envelope)
     now = now_utc()
     rows = [s.new_delivery(envelope.id, envelope.type, now) for s in matched]
-    await conn.execute(
+    await db.execute(
         _INSERT_DELIVERIES,
-        {
-            "id": [d.id for d in rows],
-            "subscription_id": [d.subscription_id for d in rows],
-            "event_type": [d.event_type for d in rows],
-            "council": [d.council for d in rows],
-            "status": [d.status for d in rows],
-            "next_attempt_at": [d.next_attempt_at for d in rows],
-            "channel": [d.channel for d in rows],
-            "partner_id": [d.partner_id for d in rows],
-            "event_id": envelope.id,
-            "created_at": now,
-        },
+        envelope.id,
+        now,
+        [d.id for d in rows],
+        [d.subscription_id for d in rows],
+        [d.event_type for d in rows],
+        [d.council for d in rows],
+        [d.status for d in rows],
+        [d.next_attempt_at for d in rows],
+        [d.channel for d in rows],
+        [d.partner_id for d in rows],
     )
     if any(d.channel == "webhook" and d.status == "pending" for d in rows):
         # Wakes the webhook workers (LISTEN) once this transaction commits, rather than at their next poll.
-        await conn.execute(_NOTIFY_DELIVERIES)
+        await db.execute(_NOTIFY_DELIVERIES)
     immediate = [
         (s, d) for s, d in zip(matched, rows, strict=True) if s.channel == "email" and s.email and not s.is_digest
     ]
@@ -571,25 +562,10 @@ async def _disabled(uow: UnitOfWork, subscription: Subscription, reason: Disable
 # --- Emails of our own: notices, alerts, digests -------------------------------------
 
 
-_KEEP_EVENT = (
-    pg_insert(received_events)
-    .values({name: bindparam(name) for name in ("event_id", "event_type", "council", "traceparent", "body")})
-    .on_conflict_do_nothing()
-)
-
-
 async def keep_event(uow: UnitOfWork, envelope: Envelope) -> None:
     """Keep the event a delivery is about (its exact bytes, to send or to name it in an email); once."""
-    await uow.session.execute(
-        _KEEP_EVENT,
-        {
-            "event_id": envelope.id,
-            "event_type": envelope.type,
-            "council": envelope.council,
-            "traceparent": envelope.traceparent,
-            "body": body_of(envelope),
-        },
-    )
+    db = await uow.driver()
+    await db.execute(_KEEP_EVENT, envelope.id, envelope.type, envelope.council, envelope.traceparent, body_of(envelope))
 
 
 async def queue_email(
