@@ -13,7 +13,8 @@ from types import TracebackType
 from typing import Any
 
 import asyncpg
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import Text, bindparam, cast, insert, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,6 +39,17 @@ _FIRST_OCCURRENCE = (
     .returning(scheduled_occurrences.c.key)
 )
 _NOTIFY_OUTBOX = text(f"NOTIFY {OUTBOX_CHANNEL}")
+# The envelope goes in as the JSON text the CloudEvents SDK wrote, cast by PostgreSQL, rather than
+# parsed into objects here only for the driver to write them out again.
+_INSERT_OUTBOX = insert(outbox).values(
+    event_id=bindparam("event_id"),
+    event_type=bindparam("event_type"),
+    subject=bindparam("subject"),
+    council=bindparam("council"),
+    partition=bindparam("partition"),
+    envelope=cast(bindparam("envelope_json", type_=Text), JSONB),
+    traceparent=bindparam("traceparent"),
+)
 
 
 def partition_of(subject: str) -> int:
@@ -120,7 +132,7 @@ class UnitOfWork:
         await self.session.flush()
         if self._events:
             await self.session.execute(
-                insert(outbox),
+                _INSERT_OUTBOX,
                 [
                     {
                         "event_id": e.id,
@@ -128,7 +140,7 @@ class UnitOfWork:
                         "subject": e.subject,
                         "council": e.council,
                         "partition": partition_of(e.subject),
-                        "envelope": _envelope_json(e),
+                        "envelope_json": e.to_json_bytes().decode(),
                         "traceparent": e.traceparent,
                     }
                     for e in self._events
@@ -141,10 +153,3 @@ class UnitOfWork:
         await self.session.commit()
         self._events = []
         self._audit = []
-
-
-def _envelope_json(envelope: Envelope) -> dict[str, Any]:
-    import json
-
-    loaded: dict[str, Any] = json.loads(envelope.to_json_bytes())
-    return loaded
