@@ -39,6 +39,7 @@ _FIRST_OCCURRENCE = (
     .returning(scheduled_occurrences.c.key)
 )
 _NOTIFY_OUTBOX = text(f"NOTIFY {OUTBOX_CHANNEL}")
+_BEGIN = text("SELECT 1")
 # The envelope goes in as the JSON text the CloudEvents SDK wrote, cast by PostgreSQL, rather than
 # parsed into objects here only for the driver to write them out again.
 _INSERT_OUTBOX = insert(outbox).values(
@@ -92,6 +93,10 @@ class UnitOfWork:
         statements, where SQLAlchemy's work per statement costs more than the statement."""
         raw = await (await self.session.connection()).get_raw_connection()
         connection: asyncpg.Connection = raw.driver_connection
+        if not connection.is_in_transaction():
+            # SQLAlchemy sends BEGIN with the first statement it runs itself; until then a statement
+            # sent straight to asyncpg would commit on its own.
+            await self.session.execute(_BEGIN)
         return connection
 
     def emit(self, data: EventData, *, subject: str, council: str) -> Envelope:

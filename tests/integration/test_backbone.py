@@ -103,6 +103,29 @@ async def test_a_rolled_back_command_publishes_nothing_and_a_committed_one_exact
         assert await outbox_counts(runtime) == (1, 1)
 
 
+async def test_statements_through_the_driver_share_the_units_transaction(probe):
+    """UnitOfWork.driver (asyncpg itself, for hot paths) is rolled back and committed with the unit."""
+    runtime, _ = probe
+    insert = "INSERT INTO inbox (consumer, event_id, event_type) VALUES ('driver-test', $1, 'x.y.z.v1')"
+
+    async def kept(event_id: str) -> bool:
+        async with runtime.engine.connect() as conn:
+            found = await conn.execute(
+                text("SELECT count(*) FROM inbox WHERE consumer = 'driver-test' AND event_id = :id"), {"id": event_id}
+            )
+            return bool(found.scalar_one())
+
+    async with runtime.uow(ACTOR) as uow:
+        await (await uow.driver()).execute(insert, "rolled-back")
+        uow.emit(ward_event("E05000009"), subject="E05000009", council=COUNCIL)
+        # leaving without commit
+    async with runtime.uow(ACTOR) as uow:
+        await (await uow.driver()).execute(insert, "committed")
+        await uow.commit()
+    assert not await kept("rolled-back")
+    assert await kept("committed")
+
+
 async def test_a_published_event_reads_back_whole_with_the_cloudevents_sdk(probe, amqp_url):
     runtime, _ = probe
     async with Tap(amqp_url) as tap:
