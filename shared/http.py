@@ -10,9 +10,9 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +21,7 @@ from shared.problems import Problem, problem_response
 from shared.telemetry import current_trace_id
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Page(BaseModel, Generic[T]):
@@ -51,6 +52,11 @@ def make_page(items: Sequence[T], params: PageParams) -> Page[T]:
     more = len(items) > params.limit
     cursor = base64.urlsafe_b64encode(str(params.offset + params.limit).encode()).decode() if more else None
     return Page[T](items=list(items[: params.limit]), next_cursor=cursor)
+
+
+async def fetch_page(session: AsyncSession, query: Select[R], params: PageParams) -> list[R]:
+    """One page of ``query``'s objects, plus the one after it that tells ``make_page`` another page follows."""
+    return list((await session.scalars(query.offset(params.offset).limit(params.limit + 1))).all())
 
 
 class IdempotencyMiddleware:

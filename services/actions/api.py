@@ -31,7 +31,7 @@ from services.actions.domain import (
 )
 from shared.auth import Principal, require
 from shared.calendar import today_in_london
-from shared.http import Page, PageParams, make_page, page_params
+from shared.http import Page, PageParams, fetch_page, make_page, page_params
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["action plan"])
@@ -281,15 +281,13 @@ async def post_plan(body: PlanIn, runtime: RuntimeDep, principal: Manager) -> Pl
 @router.get("/plans", summary="Action plans of your council")
 async def list_plans(runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[PlanOut]:
     async with runtime.sessions() as session:
-        rows = (
-            await session.scalars(
-                select(Plan)
-                .where(tables.plans.c.council == principal.council)
-                .order_by(tables.plans.c.period_start.desc(), tables.plans.c.id)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session,
+            select(Plan)
+            .where(tables.plans.c.council == principal.council)
+            .order_by(tables.plans.c.period_start.desc(), tables.plans.c.id),
+            page,
+        )
     return make_page([PlanOut.of(p) for p in rows], page)
 
 
@@ -329,15 +327,13 @@ async def post_review(plan_id: str, body: ReviewIn, runtime: RuntimeDep, princip
 async def list_reviews(plan_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[ReviewOut]:
     async with runtime.sessions() as session:
         await handlers.plan_of(session, plan_id, principal.council)
-        rows = (
-            await session.scalars(
-                select(PlanReview)
-                .where(tables.plan_reviews.c.plan_id == plan_id)
-                .order_by(tables.plan_reviews.c.held_on.desc(), tables.plan_reviews.c.id)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session,
+            select(PlanReview)
+            .where(tables.plan_reviews.c.plan_id == plan_id)
+            .order_by(tables.plan_reviews.c.held_on.desc(), tables.plan_reviews.c.id),
+            page,
+        )
     return make_page([ReviewOut.of(r) for r in rows], page)
 
 
@@ -358,15 +354,13 @@ async def list_actions(
     today = as_of or today_in_london()
     async with runtime.sessions() as session:
         await handlers.plan_of(session, plan_id, principal.council)
-        rows = (
-            await session.scalars(
-                select(Action)
-                .where(tables.actions.c.plan_id == plan_id)
-                .order_by(tables.actions.c.theme, tables.actions.c.due_on, tables.actions.c.id)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session,
+            select(Action)
+            .where(tables.actions.c.plan_id == plan_id)
+            .order_by(tables.actions.c.theme, tables.actions.c.due_on, tables.actions.c.id),
+            page,
+        )
     return make_page([ActionOut.of(a, today) for a in rows], page)
 
 
@@ -390,15 +384,13 @@ async def post_progress(action_id: str, body: ProgressIn, runtime: RuntimeDep, p
 async def list_progress(action_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[ProgressOut]:
     async with runtime.sessions() as session:
         await handlers.action_of(session, action_id, principal.council)
-        rows = (
-            await session.scalars(
-                select(Progress)
-                .where(tables.progress_updates.c.action_id == action_id)
-                .order_by(tables.progress_updates.c.recorded_at.desc(), tables.progress_updates.c.id)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session,
+            select(Progress)
+            .where(tables.progress_updates.c.action_id == action_id)
+            .order_by(tables.progress_updates.c.recorded_at.desc(), tables.progress_updates.c.id),
+            page,
+        )
     return make_page([ProgressOut.of(p) for p in rows], page)
 
 
@@ -424,15 +416,13 @@ async def post_milestone(action_id: str, body: MilestoneIn, runtime: RuntimeDep,
 async def list_milestones(action_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[MilestoneOut]:
     async with runtime.sessions() as session:
         await handlers.action_of(session, action_id, principal.council)
-        rows = (
-            await session.scalars(
-                select(Milestone)
-                .where(tables.milestones.c.action_id == action_id)
-                .order_by(tables.milestones.c.due_on, tables.milestones.c.id)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session,
+            select(Milestone)
+            .where(tables.milestones.c.action_id == action_id)
+            .order_by(tables.milestones.c.due_on, tables.milestones.c.id),
+            page,
+        )
     today = today_in_london()
     return make_page([MilestoneOut.of(m, today) for m in rows], page)
 
@@ -467,15 +457,13 @@ async def post_indicator(plan_id: str, body: IndicatorIn, runtime: RuntimeDep, p
 async def list_indicators(plan_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[IndicatorOut]:
     async with runtime.sessions() as session:
         await handlers.plan_of(session, plan_id, principal.council)
-        rows = (
-            await session.scalars(
-                select(Indicator)
-                .where(tables.indicators.c.plan_id == plan_id)
-                .order_by(tables.indicators.c.title, tables.indicators.c.id)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session,
+            select(Indicator)
+            .where(tables.indicators.c.plan_id == plan_id)
+            .order_by(tables.indicators.c.title, tables.indicators.c.id),
+            page,
+        )
         out = [IndicatorOut.of(i, await handlers.values_of(session, i.id)) for i in rows]
     return make_page(out, page)
 

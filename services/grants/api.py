@@ -30,7 +30,7 @@ from services.grants.domain import (
 )
 from services.grants.tables import applications, funds
 from shared.auth import Authenticated, Principal, require
-from shared.http import Page, PageParams, make_page, page_params
+from shared.http import Page, PageParams, fetch_page, make_page, page_params
 from shared.problems import Problem
 from shared.service import RuntimeDep
 
@@ -145,11 +145,7 @@ async def list_funds(
     if fund_status:
         query = query.where(funds.c.status == fund_status)
     async with runtime.sessions() as session:
-        rows = (
-            await session.scalars(
-                query.order_by(funds.c.created_at.desc(), funds.c.id).offset(page.offset).limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(session, query.order_by(funds.c.created_at.desc(), funds.c.id), page)
     return make_page([FundOut.of(f) for f in rows], page)
 
 
@@ -425,9 +421,8 @@ async def list_applications(
         query = query.where(applications.c.fund_id == fund_id)
     if application_status:
         query = query.where(applications.c.status == application_status)
-    query = query.order_by(applications.c.created_at, applications.c.id).offset(page.offset).limit(page.limit + 1)
     async with runtime.sessions() as session:
-        rows = (await session.scalars(query)).all()
+        rows = await fetch_page(session, query.order_by(applications.c.created_at, applications.c.id), page)
     return make_page([ApplicationOut.of(a, principal) for a in rows], page)
 
 

@@ -50,7 +50,7 @@ from services.notifications.handlers import (
 from services.notifications.partner_queues import QueueAccess
 from services.notifications.settings import QueueSettings, WebhookSettings
 from shared.auth import Principal, require
-from shared.http import Page, PageParams, make_page, page_params
+from shared.http import Page, PageParams, fetch_page, make_page, page_params
 from shared.problems import Problem
 from shared.service import RuntimeDep
 
@@ -390,15 +390,8 @@ def routers(config: WebhookSettings, queues: QueueSettings) -> list[APIRouter]:
         runtime: RuntimeDep, principal: Readers, page: Annotated[PageParams, Depends(page_params)]
     ) -> Page[PartnerOut]:
         async with runtime.sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(Partner)
-                    .where(*_own_partner_filter(principal))  # type: ignore[arg-type]
-                    .order_by(tables.partners.c.name, tables.partners.c.id)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
+            query = select(Partner).where(*_own_partner_filter(principal))  # type: ignore[arg-type]
+            rows = await fetch_page(session, query.order_by(tables.partners.c.name, tables.partners.c.id), page)
         return make_page([PartnerOut.model_validate(p) for p in rows], page)
 
     @partners.get("/{partner_id}", summary="One partner")
@@ -476,13 +469,9 @@ def routers(config: WebhookSettings, queues: QueueSettings) -> list[APIRouter]:
         if partner_id:
             query = query.where(tables.subscriptions.c.partner_id == partner_id)
         async with runtime.sessions() as session:
-            rows = (
-                await session.scalars(
-                    query.order_by(tables.subscriptions.c.created_at, tables.subscriptions.c.id)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
+            rows = await fetch_page(
+                session, query.order_by(tables.subscriptions.c.created_at, tables.subscriptions.c.id), page
+            )
         return make_page([SubscriptionOut.model_validate(s) for s in rows], page)
 
     @subscriptions.get("/{subscription_id}", summary="One subscription")
@@ -574,13 +563,9 @@ def routers(config: WebhookSettings, queues: QueueSettings) -> list[APIRouter]:
             query = select(Delivery).where(tables.deliveries.c.subscription_id == subscription_id)
             if status:
                 query = query.where(tables.deliveries.c.status == status)
-            rows = (
-                await session.scalars(
-                    query.order_by(tables.deliveries.c.created_at.desc(), tables.deliveries.c.id)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
+            rows = await fetch_page(
+                session, query.order_by(tables.deliveries.c.created_at.desc(), tables.deliveries.c.id), page
+            )
         return make_page([DeliveryOut.of(d) for d in rows], page)
 
     @deliveries.get("/{delivery_id}", summary="One delivery with its attempt log")
@@ -610,15 +595,13 @@ def routers(config: WebhookSettings, queues: QueueSettings) -> list[APIRouter]:
         runtime: RuntimeDep, principal: Managers, page: Annotated[PageParams, Depends(page_params)]
     ) -> Page[SuppressionOut]:
         async with runtime.sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(Suppression)
-                    .where(tables.suppressions.c.council == principal.council)
-                    .order_by(tables.suppressions.c.address)
-                    .offset(page.offset)
-                    .limit(page.limit + 1)
-                )
-            ).all()
+            rows = await fetch_page(
+                session,
+                select(Suppression)
+                .where(tables.suppressions.c.council == principal.council)
+                .order_by(tables.suppressions.c.address),
+                page,
+            )
         return make_page([SuppressionOut.model_validate(r) for r in rows], page)
 
     @suppressions.post("", status_code=status.HTTP_201_CREATED, summary="Never email an address again")

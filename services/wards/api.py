@@ -28,7 +28,7 @@ from services.wards.handlers import (
 from services.wards.tables import ward_meetings, ward_members, wards
 from shared.auth import Authenticated, Principal, require
 from shared.calendar import today_in_london
-from shared.http import Page, PageParams, make_page, page_params
+from shared.http import Page, PageParams, fetch_page, make_page, page_params
 from shared.problems import Problem
 from shared.service import RuntimeDep
 
@@ -71,15 +71,9 @@ async def list_wards(
     runtime: RuntimeDep, principal: Authenticated, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[WardOut]:
     async with runtime.sessions() as session:
-        rows = (
-            await session.scalars(
-                select(Ward)
-                .where(wards.c.local_authority_gss == principal.council)
-                .order_by(wards.c.name)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session, select(Ward).where(wards.c.local_authority_gss == principal.council).order_by(wards.c.name), page
+        )
     return make_page([WardOut.of(w) for w in rows], page)
 
 
@@ -164,15 +158,13 @@ async def list_members(
 ) -> Page[MemberOut]:
     async with runtime.sessions() as session:
         await ward_of(session, principal.council, gss_code)
-        rows = (
-            await session.scalars(
-                select(WardMember)
-                .where(ward_members.c.gss_code == gss_code)
-                .order_by(ward_members.c.name, ward_members.c.id)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session,
+            select(WardMember)
+            .where(ward_members.c.gss_code == gss_code)
+            .order_by(ward_members.c.name, ward_members.c.id),
+            page,
+        )
     return make_page([MemberOut.of(m, principal) for m in rows], page)
 
 
@@ -288,15 +280,13 @@ async def list_meetings(
 ) -> Page[MeetingOut]:
     async with runtime.sessions() as session:
         await ward_of(session, principal.council, gss_code)
-        rows = (
-            await session.scalars(
-                select(WardMeeting)
-                .where(ward_meetings.c.gss_code == gss_code)
-                .order_by(ward_meetings.c.held_on.desc(), ward_meetings.c.id)
-                .offset(page.offset)
-                .limit(page.limit + 1)
-            )
-        ).all()
+        rows = await fetch_page(
+            session,
+            select(WardMeeting)
+            .where(ward_meetings.c.gss_code == gss_code)
+            .order_by(ward_meetings.c.held_on.desc(), ward_meetings.c.id),
+            page,
+        )
     return make_page([MeetingOut.of(m) for m in rows], page)
 
 
