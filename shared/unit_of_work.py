@@ -39,7 +39,8 @@ _FIRST_OCCURRENCE = (
     .returning(scheduled_occurrences.c.key)
 )
 _NOTIFY_OUTBOX = text(f"NOTIFY {OUTBOX_CHANNEL}")
-_BEGIN = text("SELECT 1")
+# Run only so that SQLAlchemy opens the transaction (it sends BEGIN with its first statement).
+_OPEN_TRANSACTION = text("SELECT 1")
 # The envelope goes in as the JSON text the CloudEvents SDK wrote, cast by PostgreSQL, rather than
 # parsed into objects here only for the driver to write them out again.
 _INSERT_OUTBOX = insert(outbox).values(
@@ -96,7 +97,7 @@ class UnitOfWork:
         if not connection.is_in_transaction():
             # SQLAlchemy sends BEGIN with the first statement it runs itself; until then a statement
             # sent straight to asyncpg would commit on its own.
-            await self.session.execute(_BEGIN)
+            await self.session.execute(_OPEN_TRANSACTION)
         return connection
 
     def emit(self, data: EventData, *, subject: str, council: str) -> Envelope:

@@ -142,6 +142,11 @@ def secrets_in_force(
     return keys
 
 
+def is_digest_mode(channel: Channel, mode: EmailMode | None) -> bool:
+    """An email subscription that gathers its events into a daily or weekly email."""
+    return channel == "email" and mode in ("daily", "weekly")
+
+
 @dataclass(frozen=True, slots=True)
 class Audience:
     """Who a subscription sends to and what it wants: all fan-out needs of it, for every event.
@@ -181,7 +186,7 @@ class Audience:
 
     @property
     def is_digest(self) -> bool:
-        return self.channel == "email" and self.mode in ("daily", "weekly")
+        return is_digest_mode(self.channel, self.mode)
 
     def matches(self, event: EventFacts) -> bool:
         if self.status != "active" or event.council != self.council:
@@ -261,7 +266,7 @@ class Subscription:
 
     @property
     def is_digest(self) -> bool:
-        return self.audience.is_digest
+        return is_digest_mode(self.channel, self.mode)
 
     def matches(self, event: EventFacts) -> bool:
         return self.audience.matches(event)
