@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import math
 import os
 import pstats
@@ -70,6 +71,8 @@ class PhaseResult:
     recorded_seconds: float = math.nan  # first publish -> last succeeded_at in the database
     cpu_ms_per_delivery: dict[str, float] = field(default_factory=dict)
     silent_requests: int | None = None
+    # Where the time went, per delivery: stage name -> its durations in ms (see Bench.stages).
+    stages_ms: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
@@ -210,6 +213,7 @@ class Bench:
             ids,
         )
         return PhaseResult(
+            stages_ms=await self.stages(ids),
             name=name,
             events=events,
             deliveries=deliveries,
@@ -220,6 +224,40 @@ class Bench:
             recorded_seconds=(last_recorded - first) if last_recorded else math.nan,
             cpu_ms_per_delivery=cpu.per_command(cpu_before, cpu_after, deliveries),
         )
+
+    async def stages(self, event_ids: list[str]) -> dict[str, list[float]]:
+        """Each delivery's latency cut at the timestamps the service stores (first attempts only).
+
+        queued = publish -> the consuming transaction's start (``received_events.received_at``);
+        fan-out = -> the deliveries' ``created_at``; claim = -> the first attempt's ``started_at``;
+        send = -> arrival at the endpoint.
+        """
+        assert self.db is not None
+        rows = await self.db.fetch(
+            """
+            SELECT d.event_id, d.subscription_id,
+                   extract(epoch FROM e.received_at)::float8 AS received,
+                   extract(epoch FROM d.created_at)::float8 AS created,
+                   extract(epoch FROM a.started_at)::float8 AS started
+            FROM deliveries d
+            JOIN received_events e ON e.event_id = d.event_id
+            JOIN delivery_attempts a ON a.delivery_id = d.id AND a.number = 1
+            WHERE d.event_id = ANY($1::text[]) AND d.subscription_id = ANY($2::text[])
+            """,
+            event_ids,
+            self.subscription_ids,
+        )
+        endpoint_of = dict(zip(self.subscription_ids, self.endpoints.endpoints, strict=False))
+        stages: dict[str, list[float]] = {"queued": [], "fan-out": [], "claim": [], "send": []}
+        for row in rows:
+            arrival = endpoint_of[row["subscription_id"]].arrivals.get(row["event_id"])
+            if arrival is None:
+                continue
+            published = self.published[row["event_id"]]
+            marks = [published, row["received"], row["created"], row["started"], arrival]
+            for stage, (start, end) in zip(stages, itertools.pairwise(marks), strict=True):
+                stages[stage].append((end - start) * 1000)
+        return stages
 
 
 # --- the service process ---------------------------------------------------------------
@@ -281,6 +319,13 @@ def render(command_line: str, env_extra: dict[str, str], results: list[PhaseResu
     for r in results:
         parts = ", ".join(f"{k} {v:.2f}" for k, v in r.cpu_ms_per_delivery.items() if v >= 0.005)
         lines.append(f"  CPU ms/delivery, {r.name}: {parts}")
+    lines.append("")
+    for r in results:
+        if r.stages_ms:
+            parts = ", ".join(
+                f"{stage} {_ms(percentile(v, 50))}/{_ms(percentile(v, 99))}" for stage, v in r.stages_ms.items() if v
+            )
+            lines.append(f"  stages p50/p99 ms, {r.name}: {parts}")
     saturation = [r for r in results if r.offered_rate is None]
     steady = [r for r in results if r.offered_rate is not None and r.silent_requests is None]
     lines.append("")
@@ -301,6 +346,8 @@ def render(command_line: str, env_extra: dict[str, str], results: list[PhaseResu
         "  notes:",
         "  - latency = arrival at the endpoint - publish to cohesion.events (one clock, this process);"
         " deliv/s = deliveries / (first publish -> last arrival); rec/s = up to the last outcome recorded",
+        "  - stages: queued = publish -> consuming transaction starts, fan-out = -> deliveries created,"
+        " claim = -> first attempt starts, send = -> arrival (each stage's own percentiles: they do not add up)",
         f"  - {len(endpoints)} endpoints, each its own loopback host (its own connection pool in the worker) unless"
         " --same-host; each answers 204 at once",
         f"  - duplicates seen: {sum(e.duplicates for e in endpoints)} (with a changed webhook-id:"
