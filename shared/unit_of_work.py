@@ -7,7 +7,9 @@ published by the relay even if the broker is down right now.
 
 from __future__ import annotations
 
+import logging
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -21,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.db import audit_log, inbox, outbox, scheduled_occurrences
 from shared.events import Envelope, EventData, new_envelope
 from shared.telemetry import current_trace_id, current_traceparent
+
+log = logging.getLogger(__name__)
 
 OUTBOX_CHANNEL = "cohesion_outbox"
 OUTBOX_PARTITIONS = 16
@@ -74,20 +78,42 @@ class UnitOfWork:
         self.actor = actor
         self._events: list[Envelope] = []
         self._audit: list[dict[str, Any]] = []
+        self._outcome_callbacks: list[Callable[[bool], None]] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
         await self.session.begin()
         self._events = []
         self._audit = []
+        self._outcome_callbacks = []
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         # Anything not committed explicitly is rolled back, events included.
-        await self.session.rollback()
-        await self.session.close()
+        try:
+            await self.session.rollback()
+            await self.session.close()
+        finally:
+            self._tell_outcome(committed=False)
+
+    def on_outcome(self, callback: Callable[[bool], None]) -> None:
+        """Call ``callback(True)`` once this unit has committed, or ``callback(False)`` if it ends without.
+
+        For work that may only start once the change is durable (and must be undone in memory if it
+        never is). A commit whose outcome is unknown (the connection lost at COMMIT) counts as not
+        committed, so nothing is started on a change that may not exist.
+        """
+        self._outcome_callbacks.append(callback)
+
+    def _tell_outcome(self, *, committed: bool) -> None:
+        callbacks, self._outcome_callbacks = self._outcome_callbacks, []
+        for callback in callbacks:
+            try:
+                callback(committed)
+            except Exception:  # the transaction's outcome stands whatever a callback does
+                log.exception("a unit of work's outcome callback failed")
 
     async def driver(self) -> asyncpg.Connection:
         """asyncpg's connection, inside this unit's transaction: for a hot path of many small
@@ -159,3 +185,4 @@ class UnitOfWork:
         await self.session.commit()
         self._events = []
         self._audit = []
+        self._tell_outcome(committed=True)

@@ -126,6 +126,50 @@ async def test_statements_through_the_driver_share_the_units_transaction(probe):
     assert await kept("committed")
 
 
+async def test_a_unit_tells_its_outcome_once_committed_or_once_ended_without(probe):
+    """on_outcome: work that may start only once the change is durable hears True after COMMIT, else False."""
+    runtime, _ = probe
+    insert = "INSERT INTO inbox (consumer, event_id, event_type) VALUES ('outcome-test', $1, 'x.y.z.v1')"
+
+    async def kept() -> list[str]:
+        async with runtime.engine.connect() as conn:
+            found = await conn.execute(text("SELECT event_id FROM inbox WHERE consumer = 'outcome-test'"))
+            return sorted(found.scalars())
+
+    heard: list[bool] = []
+    async with runtime.uow(ACTOR) as uow:
+        await (await uow.driver()).execute(insert, "committed")
+        uow.on_outcome(heard.append)
+        assert heard == []
+        await uow.commit()
+        assert heard == [True]  # once COMMIT has returned
+    assert heard == [True]  # and only once
+
+    heard.clear()
+    async with runtime.uow(ACTOR) as uow:
+        await (await uow.driver()).execute(insert, "left")
+        uow.on_outcome(heard.append)
+    assert heard == [False]
+
+    heard.clear()
+    with pytest.raises(RuntimeError):
+        async with runtime.uow(ACTOR) as uow:
+            await (await uow.driver()).execute(insert, "failed")
+            uow.on_outcome(heard.append)
+            raise RuntimeError("the handler failed")
+    assert heard == [False]
+
+    # A callback that raises is logged; the commit stands, and the callbacks after it still hear.
+    heard.clear()
+    async with runtime.uow(ACTOR) as uow:
+        await (await uow.driver()).execute(insert, "despite")
+        uow.on_outcome(lambda committed: [][0])
+        uow.on_outcome(heard.append)
+        await uow.commit()
+    assert heard == [True]
+    assert await kept() == ["committed", "despite"]
+
+
 async def test_a_published_event_reads_back_whole_with_the_cloudevents_sdk(probe, amqp_url):
     runtime, _ = probe
     async with Tap(amqp_url) as tap:
