@@ -13,6 +13,7 @@ from services.notifications import api, tables
 from services.notifications.alerts import address_alerts
 from services.notifications.emails import run_email_sender, send_due_digests
 from services.notifications.handlers import ALERT_KINDS, ALERTS, FAN_OUT, fan_out, note_alert
+from services.notifications.handover import Handover
 from services.notifications.messages import Links
 from services.notifications.partner_queues import run_queue_publisher
 from services.notifications.settings import EmailSettings, QueueSettings, WebhookSettings
@@ -37,14 +38,15 @@ def links_for(settings: Settings, email: EmailSettings) -> Links:
     return Links(notifications=email.public_api_url or urls.get("notifications", Links.notifications), services=urls)
 
 
-def fan_out_linking_to(email: EmailSettings) -> Handler:
-    """The fan-out handler, with the links its immediate emails carry (read from the settings once)."""
+def fan_out_linking_to(email: EmailSettings, handover: Handover | None = None) -> Handler:
+    """The fan-out handler, with the links its immediate emails carry (read from the settings once),
+    handing webhook deliveries to this process's worker."""
     links: Links | None = None
 
     async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
         nonlocal links
         links = links or links_for(Settings(), email)
-        await fan_out(envelope, uow, links=links)
+        await fan_out(envelope, uow, links=links, handover=handover)
 
     return handle
 
@@ -56,9 +58,11 @@ def make_definition(
     config = config or WebhookSettings()
     email = email or EmailSettings()
     queues = queues or QueueSettings()
+    # One per process: fan-out hands its new webhook deliveries to the worker running beside it.
+    handover = Handover()
 
     async def delivery_worker(runtime: Runtime) -> None:
-        await run_delivery_worker(runtime, config)
+        await run_delivery_worker(runtime, config, handover)
 
     async def email_sender(runtime: Runtime) -> None:
         await run_email_sender(runtime, email)
@@ -86,7 +90,7 @@ def make_definition(
             Consumer(
                 FAN_OUT,
                 FAN_OUT_BINDINGS,
-                fan_out_linking_to(email),
+                fan_out_linking_to(email, handover),
                 description="Every event (except notifications.*) becomes a delivery for each matching subscription.",
             ),
             Consumer(

@@ -225,6 +225,11 @@ class NewDelivery(NamedTuple):
     channel: Channel
     partner_id: str
 
+    @property
+    def is_webhook_due(self) -> bool:
+        """A webhook delivery to be sent now (not an email, nor one queued for a digest)."""
+        return self.channel == "webhook" and self.status == "pending"
+
 
 @dataclass
 class Subscription:

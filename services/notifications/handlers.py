@@ -29,6 +29,7 @@ from services.notifications.domain import (
     DisableReason,
     Email,
     EventFacts,
+    NewDelivery,
     Partner,
     RetrySchedule,
     Subscription,
@@ -37,9 +38,11 @@ from services.notifications.domain import (
     event_message_id,
     normalised_address,
     notice_message_id,
+    secrets_in_force,
     themes_of,
     wards_of,
 )
+from services.notifications.handover import Dispatch, Handover
 from services.notifications.messages import (
     EventSummary,
     Links,
@@ -220,7 +223,8 @@ async def replay_range(uow: UnitOfWork, subscription: Subscription, start: datet
 # subscription without a ward or theme filter may match any). Fan-out runs for every event, so its
 # statements go straight to asyncpg (UnitOfWork.driver), in the consumer's transaction.
 _CANDIDATES = (
-    "SELECT id, partner_id, council, status, channel, mode, email, event_types, wards, themes FROM subscriptions"
+    "SELECT id, partner_id, council, status, channel, mode, email, event_types, wards, themes,"
+    " url, secret, previous_secret, previous_secret_expires_at FROM subscriptions"
     " WHERE council = $1 AND status = 'active'"
     " AND (cardinality(wards) = 0 OR wards && $2::varchar[])"
     " AND (cardinality(themes) = 0 OR themes && $3::varchar[])"
@@ -239,6 +243,7 @@ _INSERT_DELIVERIES = """
         $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[]
     ) AS u(id, subscription_id, event_type, council, status, next_attempt_at, channel, partner_id)
     ON CONFLICT DO NOTHING
+    RETURNING id
 """
 
 
@@ -246,9 +251,13 @@ DELIVERIES_CHANNEL = "cohesion_webhook_deliveries"
 _NOTIFY_DELIVERIES = f"NOTIFY {DELIVERIES_CHANNEL}"
 
 
-async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = None) -> None:
+async def fan_out(
+    envelope: Envelope, uow: UnitOfWork, *, links: Links | None = None, handover: Handover | None = None
+) -> None:
     """Record one delivery for every active subscription the event matches (the consumer commits).
 
+    A webhook delivery this process's worker has room for is inserted leased and handed to it
+    once the transaction commits (``handover``); any other is left due for a worker's claim.
     An immediate email's message is written now, so every attempt sends the same one;
     a digest subscription's delivery waits, queued, for its period to end.
     """
@@ -256,20 +265,38 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
         return  # our own events never fan out: a failed delivery must not cause another delivery
     # The database narrows the candidates by council, ward and theme; the domain's rule decides.
     db = await uow.driver()
-    candidates = [
-        Audience.of(row)
-        for row in await db.fetch(
-            _CANDIDATES, envelope.council, sorted(wards_of(envelope.data)), sorted(themes_of(envelope.data))
-        )
-    ]
+    found = await db.fetch(
+        _CANDIDATES, envelope.council, sorted(wards_of(envelope.data)), sorted(themes_of(envelope.data))
+    )
     facts = EventFacts(type=envelope.type, council=envelope.council, data=envelope.data)
-    matched = [s for s in candidates if s.matches(facts)]
+    matched = [(s, row) for s, row in ((Audience.of(row), row) for row in found) if s.matches(facts)]
     if not matched:
         return
     await keep_event(uow, envelope)
     now = now_utc()
-    rows = [s.new_delivery(envelope.id, envelope.type, now) for s in matched]
-    await db.execute(
+    worker = handover.worker if handover is not None else None
+    rows: list[NewDelivery] = []
+    handed: list[Dispatch] = []
+    for audience, row in matched:
+        delivery = audience.new_delivery(envelope.id, envelope.type, now)
+        if worker is not None and delivery.is_webhook_due and worker.reserve(audience.id):
+            delivery = delivery._replace(next_attempt_at=worker.lease_until(now))
+            handed.append(
+                Dispatch(
+                    delivery_id=delivery.id,
+                    subscription_id=audience.id,
+                    event_id=envelope.id,
+                    event_type=envelope.type,
+                    url=row["url"],
+                    secrets=tuple(
+                        secrets_in_force(row["secret"], row["previous_secret"], row["previous_secret_expires_at"], now)
+                    ),
+                    body=body_of(envelope),
+                    traceparent=envelope.traceparent,
+                )
+            )
+        rows.append(delivery)
+    inserted = await db.fetch(
         _INSERT_DELIVERIES,
         envelope.id,
         now,
@@ -282,11 +309,22 @@ async def fan_out(envelope: Envelope, uow: UnitOfWork, *, links: Links | None = 
         [d.channel for d in rows],
         [d.partner_id for d in rows],
     )
-    if any(d.channel == "webhook" and d.status == "pending" for d in rows):
+    if worker is not None and handed:
+        inserted_ids = {r["id"] for r in inserted}
+
+        def settle(committed: bool) -> None:
+            # Only a delivery this transaction inserted, and committed, is the worker's to send; one
+            # already there (the same event fanned out before) keeps its own state and lease.
+            ours = [d for d in handed if committed and d.delivery_id in inserted_ids]
+            worker.release([d.subscription_id for d in handed if not (committed and d.delivery_id in inserted_ids)])
+            worker.start_reserved(ours)
+
+        uow.on_outcome(settle)
+    if len(handed) < sum(1 for d in rows if d.is_webhook_due):
         # Wakes the webhook workers (LISTEN) once this transaction commits, rather than at their next poll.
         await db.execute(_NOTIFY_DELIVERIES)
     immediate = [
-        (s, d) for s, d in zip(matched, rows, strict=True) if s.channel == "email" and s.email and not s.is_digest
+        (s, d) for (s, _), d in zip(matched, rows, strict=True) if s.channel == "email" and s.email and not s.is_digest
     ]
     if immediate:
         links = links or Links()

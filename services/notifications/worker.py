@@ -12,6 +12,10 @@ deliveries to one subscription are in flight in this process, and the claim
 never takes more than that for one subscription, so a slow endpoint with a
 backlog never holds up the others.
 
+Most new deliveries never need a claim: fan-out inserts them already leased
+and hands them to this process's worker once its transaction commits
+(``services.notifications.handover``).
+
 Attempts are recorded in batches: each finished request hands its result to
 one recorder, which stores everything that finished meanwhile in one
 transaction (``handlers.record_attempts``), so the cost of a transaction is
@@ -30,7 +34,6 @@ import logging
 import random
 import time
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -43,6 +46,7 @@ from standardwebhooks.webhooks import Webhook
 from services.notifications.domain import AttemptResult, secrets_in_force
 from services.notifications.egress import EndpointRefused, WebhookClient
 from services.notifications.handlers import DELIVERIES_CHANNEL, record_attempt, record_attempts
+from services.notifications.handover import Dispatch, Handover
 from services.notifications.messages import Links
 from services.notifications.settings import WebhookSettings
 from shared.db import asyncpg_dsn
@@ -95,20 +99,6 @@ _LEASE = text(
 )
 
 
-@dataclass(frozen=True)
-class Dispatch:
-    """One claimed delivery: everything needed to send it."""
-
-    delivery_id: str
-    subscription_id: str
-    event_id: str
-    event_type: str
-    url: str
-    secrets: tuple[str, ...]
-    body: bytes
-    traceparent: str | None
-
-
 def signature_header(secrets: tuple[str, ...] | list[str], msg_id: str, timestamp: datetime, body: bytes) -> str:
     """``webhook-signature``: one ``v1,<base64>`` per secret in force, space-separated."""
     data = body.decode("utf-8")
@@ -142,11 +132,21 @@ def new_client(config: WebhookSettings, *, production: bool) -> WebhookClient:
 
 
 class DeliveryWorker:
-    def __init__(self, runtime: Runtime, config: WebhookSettings, client: WebhookClient | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        config: WebhookSettings,
+        client: WebhookClient | None = None,
+        handover: Handover | None = None,
+    ) -> None:
         self.runtime = runtime
         self.config = config
         self.client = client or new_client(config, production=runtime.settings.environment == "production")
+        self.handover = handover
+        # Deliveries in flight per endpoint (subscription), places reserved by fan-out included.
         self.in_flight: Counter[str] = Counter()
+        self._reserved = 0
+        self._stopped = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._rand = random.Random()
@@ -159,10 +159,12 @@ class DeliveryWorker:
     async def run(self) -> None:
         recorder = asyncio.create_task(self._record_outcomes(), name="webhook-recorder")
         listener = asyncio.create_task(self._listen(), name="webhook-listen")
+        if self.handover is not None:
+            self.handover.worker = self
         try:
             while True:
                 claimed = 0
-                capacity = self.config.max_in_flight - len(self._tasks)
+                capacity = self.config.max_in_flight - len(self._tasks) - self._reserved
                 if capacity > 0:
                     try:
                         dispatches = await self.claim(capacity)
@@ -176,6 +178,9 @@ class DeliveryWorker:
                     continue  # probably more due: claim again straight away
                 await self._sleep(self.config.poll_seconds)
         finally:
+            self._stopped = True
+            if self.handover is not None and self.handover.worker is self:
+                self.handover.worker = None
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -208,8 +213,54 @@ class DeliveryWorker:
                 log.warning("webhook delivery listener lost its connection: %s", exc)
                 await asyncio.sleep(1)
 
-    def _start(self, dispatch: Dispatch) -> None:
-        self.in_flight[dispatch.subscription_id] += 1
+    # --- hand-over from fan-out (see Handover) ---------------------------------------------
+
+    def reserve(self, subscription_id: str) -> bool:
+        """Take a place for one delivery to this endpoint, if the worker and the endpoint have room."""
+        if self._stopped:
+            return False
+        if len(self._tasks) + self._reserved >= self.config.max_in_flight:
+            return False
+        if self.in_flight[subscription_id] >= self.config.per_endpoint_concurrency:
+            return False
+        self.in_flight[subscription_id] += 1
+        self._reserved += 1
+        return True
+
+    def release(self, subscription_ids: list[str]) -> None:
+        """Give back places whose deliveries were never committed."""
+        for subscription_id in subscription_ids:
+            self._reserved -= 1
+            self._leave(subscription_id)
+
+    def start_reserved(self, dispatches: list[Dispatch]) -> None:
+        """Send deliveries fan-out committed, leased, in places it reserved."""
+        for dispatch in dispatches:
+            self._reserved -= 1
+            if self._stopped:
+                self._leave(dispatch.subscription_id)  # its lease runs out and a running worker claims it
+            else:
+                self._start(dispatch, reserved=True)
+
+    @property
+    def reserved(self) -> int:
+        """Places fan-out holds for deliveries it has not yet handed over."""
+        return self._reserved
+
+    def lease_until(self, now: datetime) -> datetime:
+        """How long a delivery being sent is kept from other workers: its request's timeout and then some."""
+        return now + timedelta(seconds=self.config.lease_seconds + self.config.timeout_seconds)
+
+    # --- sending --------------------------------------------------------------------------
+
+    def _leave(self, subscription_id: str) -> None:
+        self.in_flight[subscription_id] -= 1
+        if self.in_flight[subscription_id] <= 0:
+            del self.in_flight[subscription_id]
+
+    def _start(self, dispatch: Dispatch, *, reserved: bool = False) -> None:
+        if not reserved:
+            self.in_flight[dispatch.subscription_id] += 1
         task = asyncio.create_task(self.deliver(dispatch), name=f"webhook-{dispatch.delivery_id}")
         self._tasks.add(task)
 
@@ -218,13 +269,11 @@ class DeliveryWorker:
             # full. Otherwise nothing newly claimable appeared (new deliveries wake it by NOTIFY), and
             # a claim per finished delivery re-scanned a silent endpoint's whole backlog each time.
             was_full = (
-                len(self._tasks) >= self.config.max_in_flight
+                len(self._tasks) + self._reserved >= self.config.max_in_flight
                 or self.in_flight[dispatch.subscription_id] >= self.config.per_endpoint_concurrency
             )
             self._tasks.discard(finished)
-            self.in_flight[dispatch.subscription_id] -= 1
-            if self.in_flight[dispatch.subscription_id] <= 0:
-                del self.in_flight[dispatch.subscription_id]
+            self._leave(dispatch.subscription_id)
             if was_full:
                 self._wake.set()  # room for another delivery (perhaps to the same endpoint)
 
@@ -269,7 +318,7 @@ class DeliveryWorker:
                     )
                 )
             if chosen:
-                until = now + timedelta(seconds=self.config.lease_seconds + self.config.timeout_seconds)
+                until = self.lease_until(now)
                 leased = set(
                     (await conn.execute(_LEASE, {"until": until, "now": now, "ids": [d.delivery_id for d in chosen]}))
                     .scalars()
@@ -375,6 +424,6 @@ def _elapsed_ms(clock: float) -> int:
     return int((time.perf_counter() - clock) * 1000)
 
 
-async def run_delivery_worker(runtime: Runtime, config: WebhookSettings) -> None:
+async def run_delivery_worker(runtime: Runtime, config: WebhookSettings, handover: Handover | None = None) -> None:
     """The long-running delivery loop (started from a schedule; it returns only if it fails)."""
-    await DeliveryWorker(runtime, config).run()
+    await DeliveryWorker(runtime, config, handover=handover).run()

@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import aio_pika
+import pytest
 from cloudevents.core.formats.json import JSONFormat
 from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 
 from services.notifications.app import make_definition
-from services.notifications.handlers import FAN_OUT
+from services.notifications.handlers import FAN_OUT, fan_out
+from services.notifications.handover import Handover
 from services.notifications.settings import WebhookSettings
+from services.notifications.worker import DeliveryWorker
 from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE, Envelope, decode_envelope, new_envelope
 from shared.events.catalogue.actions import MilestoneCompleted
 from shared.events.catalogue.grants import ApplicationSubmitted
+from shared.unit_of_work import Actor, UnitOfWork
 from tests.support import COUNCIL, eventually, running_service, token
 
 WARD = "E05012996"  # Boston Castle
@@ -484,6 +489,136 @@ async def test_registering_an_internal_address_is_refused(settings_for_test):
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
         assert "metadata" in response.json()["detail"]
+
+
+# --- Hand-over from fan-out to the worker beside it ----------------------------------
+
+
+@dataclass
+class OwnWorker:
+    """A delivery worker running beside the service's own, and the Handover fan-out gives it deliveries by."""
+
+    worker: DeliveryWorker
+    handover: Handover
+    running: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        self.running.cancel()
+        await asyncio.gather(self.running, return_exceptions=True)
+
+
+@asynccontextmanager
+async def worker_of_our_own(runtime, webhook_config: WebhookSettings) -> AsyncIterator[OwnWorker]:
+    handover = Handover()
+    worker = DeliveryWorker(runtime, webhook_config, handover=handover)
+    own = OwnWorker(worker, handover, asyncio.create_task(worker.run()))
+    try:
+        await eventually(lambda: _async(handover.worker is worker))
+        yield own
+    finally:
+        await own.stop()
+
+
+async def _async(value: object) -> object:
+    return value
+
+
+async def lease_seen_in(uow: UnitOfWork, event_id: str) -> timedelta:
+    """How far ahead of now the event's delivery is due, as this (uncommitted) transaction sees it."""
+    db = await uow.driver()
+    due = await db.fetchval("SELECT next_attempt_at - clock_timestamp() FROM deliveries WHERE event_id = $1", event_id)
+    assert isinstance(due, timedelta)
+    return due
+
+
+async def test_fan_out_hands_a_new_delivery_leased_to_the_worker_which_sends_it_once_committed(settings_for_test):
+    settings = settings_for_test("notifications")
+    async with Endpoint() as endpoint, running_service(make_definition(config()), settings) as (app, client):
+        runtime = app.state.runtime
+        sub = await subscribe(client, settings, endpoint.url())
+        async with worker_of_our_own(runtime, config(lease_seconds=60)) as own:
+            worker, handover = own.worker, own.handover
+            envelope = application_submitted()
+            async with runtime.uow(Actor("test")) as uow:
+                await fan_out(envelope, uow, handover=handover)
+                # Leased to this worker in fan-out's own transaction: no claim will take it.
+                assert await lease_seen_in(uow, envelope.id) > timedelta(seconds=55)
+                assert worker.in_flight == {sub["id"]: 1} and worker.reserved == 1
+                await asyncio.sleep(0.3)
+                assert endpoint.requests == []  # nothing is sent before the change is durable
+                await uow.commit()
+
+            await eventually(lambda: _count(endpoint, 1))
+            request = endpoint.requests[0]
+            assert Webhook(sub["secret"]).verify(request.body, request.headers)["id"] == envelope.id
+            assert request.headers["webhook-id"] == await scalar(
+                runtime, "SELECT id FROM deliveries WHERE event_id = :id", id=envelope.id
+            )
+            await eventually(lambda: scalar(runtime, "SELECT status = 'succeeded' FROM deliveries"))
+            await eventually(lambda: _async(not worker.in_flight and worker.reserved == 0))
+            assert len(endpoint.requests) == 1
+
+
+async def test_a_fan_out_rolled_back_gives_its_places_back_and_sends_nothing(settings_for_test):
+    settings = settings_for_test("notifications")
+    async with Endpoint() as endpoint, running_service(make_definition(config()), settings) as (app, client):
+        runtime = app.state.runtime
+        await subscribe(client, settings, endpoint.url())
+        async with worker_of_our_own(runtime, config()) as own:
+            worker, handover = own.worker, own.handover
+            with pytest.raises(RuntimeError):
+                async with runtime.uow(Actor("test")) as uow:
+                    await fan_out(application_submitted(), uow, handover=handover)
+                    assert worker.reserved == 1
+                    raise RuntimeError("the consumer's transaction fails after fan-out")
+            assert not worker.in_flight and worker.reserved == 0
+            await asyncio.sleep(0.5)
+            assert endpoint.requests == []
+            assert await scalar(runtime, "SELECT count(*) FROM deliveries") == 0
+
+
+async def test_an_endpoint_with_no_room_gets_its_delivery_due_for_a_claim_instead(settings_for_test):
+    settings = settings_for_test("notifications")
+    async with Endpoint() as endpoint, running_service(make_definition(config()), settings) as (app, client):
+        runtime = app.state.runtime
+        sub = await subscribe(client, settings, endpoint.url())
+        async with worker_of_our_own(runtime, config(per_endpoint_concurrency=1)) as own:
+            worker, handover = own.worker, own.handover
+            assert worker.reserve(sub["id"])  # the endpoint's one place is taken
+            envelope = application_submitted()
+            async with runtime.uow(Actor("test")) as uow:
+                await fan_out(envelope, uow, handover=handover)
+                assert await lease_seen_in(uow, envelope.id) <= timedelta(0)  # due now, for any worker's claim
+                assert worker.reserved == 1
+                await uow.commit()
+            worker.release([sub["id"]])
+            # The service's own worker, woken by NOTIFY, claims and sends it.
+            await eventually(lambda: _count(endpoint, 1))
+            assert decode_envelope(endpoint.requests[0].body).id == envelope.id
+
+
+async def test_a_handed_over_delivery_whose_worker_stops_is_sent_once_its_lease_runs_out(settings_for_test):
+    """As a process killed between fan-out's commit and the POST: the lease, not memory, keeps it safe."""
+    settings = settings_for_test("notifications")
+    short_lease = config(lease_seconds=0.5, timeout_seconds=0.5)
+    async with Endpoint() as endpoint, running_service(make_definition(short_lease), settings) as (app, client):
+        runtime = app.state.runtime
+        await subscribe(client, settings, endpoint.url())
+        async with worker_of_our_own(runtime, short_lease) as own:
+            worker, handover = own.worker, own.handover
+            envelope = application_submitted()
+            async with runtime.uow(Actor("test")) as uow:
+                await fan_out(envelope, uow, handover=handover)
+                assert worker.reserved == 1
+                await own.stop()  # the worker goes away before the transaction commits
+                await uow.commit()
+            assert worker.reserved == 0 and not worker.in_flight
+            assert endpoint.requests == []
+        # Claimed by the service's own worker once the lease has run out: sent once, under its one id.
+        await eventually(lambda: _count(endpoint, 1))
+        delivery_id = await scalar(runtime, "SELECT id FROM deliveries WHERE event_id = :id", id=envelope.id)
+        await eventually(lambda: scalar(runtime, "SELECT status = 'succeeded' FROM deliveries"))
+        assert [r.headers["webhook-id"] for r in endpoint.requests] == [delivery_id]
 
 
 # --- Isolation -----------------------------------------------------------------------
