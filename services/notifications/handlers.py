@@ -320,8 +320,11 @@ async def fan_out(
             worker.start_reserved(ours)
 
         uow.on_outcome(settle)
-    if len(handed) < sum(1 for d in rows if d.is_webhook_due):
+    if worker is None and any(d.is_webhook_due for d in rows):
         # Wakes the webhook workers (LISTEN) once this transaction commits, rather than at their next poll.
+        # Not when a worker here refused a delivery: it was full, for that endpoint or altogether, and
+        # wakes itself to claim as soon as it has room; a NOTIFY per event to an endpoint that has stopped
+        # answering cost every worker a claim that could take nothing.
         await db.execute(_NOTIFY_DELIVERIES)
     immediate = [
         (s, d) for (s, _), d in zip(matched, rows, strict=True) if s.channel == "email" and s.email and not s.is_digest

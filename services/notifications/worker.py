@@ -232,6 +232,8 @@ class DeliveryWorker:
         for subscription_id in subscription_ids:
             self._reserved -= 1
             self._leave(subscription_id)
+        if subscription_ids:
+            self._wake.set()  # a delivery refused for want of this place may be waiting for it
 
     def start_reserved(self, dispatches: list[Dispatch]) -> None:
         """Send deliveries fan-out committed, leased, in places it reserved."""

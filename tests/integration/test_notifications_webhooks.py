@@ -577,22 +577,25 @@ async def test_a_fan_out_rolled_back_gives_its_places_back_and_sends_nothing(set
             assert await scalar(runtime, "SELECT count(*) FROM deliveries") == 0
 
 
-async def test_an_endpoint_with_no_room_gets_its_delivery_due_for_a_claim_instead(settings_for_test):
+async def test_an_endpoint_with_no_room_gets_its_delivery_due_and_claimed_once_there_is_room(settings_for_test):
     settings = settings_for_test("notifications")
-    async with Endpoint() as endpoint, running_service(make_definition(config()), settings) as (app, client):
+    no_polling = config(poll_seconds=30, per_endpoint_concurrency=1)
+    async with Endpoint() as endpoint, running_service(make_definition(no_polling), settings) as (app, client):
         runtime = app.state.runtime
         sub = await subscribe(client, settings, endpoint.url())
-        async with worker_of_our_own(runtime, config(per_endpoint_concurrency=1)) as own:
+        async with worker_of_our_own(runtime, no_polling) as own:
             worker, handover = own.worker, own.handover
             assert worker.reserve(sub["id"])  # the endpoint's one place is taken
             envelope = application_submitted()
             async with runtime.uow(Actor("test")) as uow:
                 await fan_out(envelope, uow, handover=handover)
-                assert await lease_seen_in(uow, envelope.id) <= timedelta(0)  # due now, for any worker's claim
+                assert await lease_seen_in(uow, envelope.id) <= timedelta(0)  # due now, for a claim
                 assert worker.reserved == 1
                 await uow.commit()
-            worker.release([sub["id"]])
-            # The service's own worker, woken by NOTIFY, claims and sends it.
+            # No NOTIFY: the workers were not woken for a delivery they have no room for.
+            await asyncio.sleep(0.5)
+            assert endpoint.requests == []
+            worker.release([sub["id"]])  # room again: the worker wakes and claims it
             await eventually(lambda: _count(endpoint, 1))
             assert decode_envelope(endpoint.requests[0].body).id == envelope.id
 
