@@ -9,6 +9,7 @@ a global.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -203,6 +204,11 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
         runtime = Runtime(definition, settings)
         app.state.runtime = runtime
         await runtime.start()
+        # Everything built so far (modules, models, mappers, schemas) lives as long as the process.
+        # Frozen, the cyclic GC stops walking it: a full collection over it took 110-150 ms, every
+        # few seconds under load, stalling every message and request in flight.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
