@@ -12,7 +12,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -111,18 +111,33 @@ class Runtime:
         for schedule in self.definition.schedules:
             self.tasks.append(asyncio.create_task(self._every(schedule), name=f"schedule-{schedule.name}"))
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace_seconds: float = 10.0) -> None:
+        """Stop every task and connection, each given ``grace_seconds``: whatever does not stop in time
+        is logged and left behind, so one stuck task or dead connection can never hang the shutdown."""
         self.relay.stop()
         for task in self.tasks:
             task.cancel()
-        for task in self.tasks:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
-        with suppress(Exception):
-            await self.rpc.close()
-        with suppress(Exception):
-            await self.broker.stop()
-        await self.engine.dispose()
+        if self.tasks:
+            done, stuck = await asyncio.wait(self.tasks, timeout=grace_seconds)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.warning("task %s ended with %r", task.get_name(), task.exception())
+            if stuck:
+                log.error(
+                    "%s: still running %.0fs after being cancelled, left behind: %s",
+                    self.service,
+                    grace_seconds,
+                    ", ".join(sorted(t.get_name() for t in stuck)),
+                )
+        for what, closing in (
+            ("the RPC client", self.rpc.close()),
+            ("the broker connection", self.broker.stop()),
+            ("the database pool", self.engine.dispose()),
+        ):
+            try:
+                await asyncio.wait_for(closing, timeout=grace_seconds)
+            except Exception as exc:
+                log.warning("%s: closing %s failed: %r", self.service, what, exc)
 
     async def _connect_broker(self) -> None:
         """Connect (retrying) so the service accepts commands even while the broker is down."""

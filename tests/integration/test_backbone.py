@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import gc
 import itertools
 import json
@@ -21,7 +23,7 @@ from shared.events import EVENTS_EXCHANGE, Envelope, new_envelope
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import ATTEMPT_HEADER, ERROR_HEADER, Consumer
 from shared.messaging.topology import EVENT_LOG, dlq_name
-from shared.service import Runtime, ServiceDefinition
+from shared.service import Runtime, Schedule, ServiceDefinition
 from shared.settings import Settings
 from shared.unit_of_work import Actor, UnitOfWork
 from tests.proxy import CuttableProxy
@@ -177,6 +179,26 @@ async def test_a_service_freezes_what_it_built_at_start_out_of_the_cyclic_gc(set
     assert gc.get_freeze_count() == 0
     async with running_service(probe_definition(), settings_for_test("wards")):
         assert gc.get_freeze_count() > 10_000
+
+
+async def test_a_task_that_will_not_stop_is_left_behind_and_logged_not_waited_for(settings_for_test, caplog):
+    """Shutdown (Ctrl-C, a test's teardown) ends within its grace period whatever one task does."""
+    release = asyncio.Event()
+
+    async def stubborn(_: Runtime) -> None:
+        while not release.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.05)
+
+    definition = dataclasses.replace(probe_definition(), schedules=[Schedule("stubborn", stubborn, every_seconds=60)])
+    runtime = Runtime(definition, settings_for_test("wards"))
+    await runtime.start()
+    await asyncio.wait_for(runtime.broker_connected.wait(), timeout=30)
+    started = time.monotonic()
+    await runtime.stop(grace_seconds=0.5)
+    assert time.monotonic() - started < 5
+    assert "left behind: schedule-stubborn" in caplog.text
+    release.set()
 
 
 async def test_a_published_event_reads_back_whole_with_the_cloudevents_sdk(probe, amqp_url):
