@@ -336,12 +336,27 @@ def render(command_line: str, env_extra: dict[str, str], results: list[PhaseResu
         lines.append(
             f"  target: >= {THROUGHPUT_TARGET:.0f} signed deliveries/s at saturation: {best:,.0f}/s — {verdict}"
         )
+    # The target is "p99 <= 100 ms at 100 events per second", each event delivered to the endpoint it
+    # names; a row with k deliveries per event is the same event rate at k times the deliveries, shown
+    # for what it says about headroom, not judged against the target.
     for r in steady:
-        verdict = "met" if r.p(99) <= P99_TARGET_MS else "MISSED"
-        lines.append(f"  target: p99 <= {P99_TARGET_MS:.0f} ms, {r.name}: {_ms(r.p(99))} ms — {verdict}")
+        if r.deliveries == r.events:
+            verdict = "met" if r.p(99) <= P99_TARGET_MS else "MISSED"
+            lines.append(f"  target: p99 <= {P99_TARGET_MS:.0f} ms, {r.name}: {_ms(r.p(99))} ms — {verdict}")
+        else:
+            lines.append(
+                f"  beyond the target, {r.name} ({r.per_second:,.0f} deliveries/s): p99 {_ms(r.p(99))} ms"
+                f" ({'within' if r.p(99) <= P99_TARGET_MS else 'over'} {P99_TARGET_MS:.0f} ms)"
+            )
     for r in results:
         if r.silent_requests is not None:
-            lines.append(f"  {r.name}: the silent endpoint received {r.silent_requests} requests, answered none")
+            alike = [b for b in steady if b.deliveries == r.deliveries and b.events == r.events]
+            beside = f"; p50/p99 {_ms(r.p(50))}/{_ms(r.p(99))} ms" + (
+                f" against {_ms(alike[0].p(50))}/{_ms(alike[0].p(99))} ms without it" if alike else ""
+            )
+            lines.append(
+                f"  {r.name}: the silent endpoint received {r.silent_requests} requests, answered none{beside}"
+            )
     lines += [
         "",
         "  notes:",
