@@ -8,7 +8,7 @@ Development tokens are HS256, signed with ``COHESION_JWT_SECRET`` and issued by
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -118,7 +118,7 @@ def issue_token(
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -132,10 +132,10 @@ def current_principal(request: Request) -> Principal:
 Authenticated = Annotated[Principal, Depends(current_principal)]
 
 
-def require(*roles: str) -> Callable[[Principal], Principal]:
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting principals holding any of ``roles`` (admin always passes)."""
 
-    def dependency(principal: Authenticated) -> Principal:
+    async def dependency(principal: Authenticated) -> Principal:
         if not principal.has_any(*roles):
             raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.")
         return principal

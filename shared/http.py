@@ -34,7 +34,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
     cursor: Annotated[str | None, Query(description="Opaque cursor from the previous page's next_cursor.")] = None,
 ) -> PageParams:

@@ -184,7 +184,9 @@ class Runtime:
         return checks
 
 
-def runtime_of(request: Request) -> Runtime:
+# Every dependency and endpoint is ``async def``: FastAPI runs a plain ``def`` one in its thread pool,
+# a thread hop for each on every request (tests/unit/test_api_routes.py keeps it so).
+async def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -41,7 +41,7 @@ Officer = Annotated[Principal, Depends(require("officer"))]
 ApplicantOrOfficer = Annotated[Principal, Depends(require("applicant", "officer"))]
 
 
-def panel_member(principal: Authenticated) -> Principal:
+async def panel_member(principal: Authenticated) -> Principal:
     """Only a forum member scores or declares a conflict: a score counts toward the panel's quorum,
     so not even an admin may add one in their own name."""
     if "forum_member" not in principal.roles:
