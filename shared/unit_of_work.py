@@ -15,12 +15,11 @@ from types import TracebackType
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Text, bindparam, cast, insert, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import audit_log, inbox, outbox, scheduled_occurrences
+from shared.db import audit_log, inbox, scheduled_occurrences
 from shared.events import Envelope, EventData, new_envelope
 from shared.telemetry import current_trace_id, current_traceparent
 
@@ -42,20 +41,23 @@ _FIRST_OCCURRENCE = (
     .on_conflict_do_nothing()
     .returning(scheduled_occurrences.c.key)
 )
-_NOTIFY_OUTBOX = text(f"NOTIFY {OUTBOX_CHANNEL}")
 # Run only so that SQLAlchemy opens the transaction (it sends BEGIN with its first statement).
 _OPEN_TRANSACTION = text("SELECT 1")
+# Every event of the unit in one statement, in the order emitted (the relay publishes by seq), and the
+# NOTIFY that wakes the relays (delivered only once the transaction commits) in the same round trip.
 # The envelope goes in as the JSON text the CloudEvents SDK wrote, cast by PostgreSQL, rather than
 # parsed into objects here only for the driver to write them out again.
-_INSERT_OUTBOX = insert(outbox).values(
-    event_id=bindparam("event_id"),
-    event_type=bindparam("event_type"),
-    subject=bindparam("subject"),
-    council=bindparam("council"),
-    partition=bindparam("partition"),
-    envelope=cast(bindparam("envelope_json", type_=Text), JSONB),
-    traceparent=bindparam("traceparent"),
-)
+_WRITE_OUTBOX = f"""
+    WITH written AS (
+        INSERT INTO outbox (event_id, event_type, subject, council, partition, envelope, traceparent)
+        SELECT u.event_id, u.event_type, u.subject, u.council, u.partition, u.envelope::jsonb, u.traceparent
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::text[])
+             WITH ORDINALITY AS u(event_id, event_type, subject, council, partition, envelope, traceparent, n)
+        ORDER BY u.n
+        RETURNING seq
+    )
+    SELECT pg_notify('{OUTBOX_CHANNEL}', ''), (SELECT count(*) FROM written)
+"""
 
 
 def partition_of(subject: str) -> int:
@@ -163,23 +165,18 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.session.flush()
         if self._events:
-            await self.session.execute(
-                _INSERT_OUTBOX,
-                [
-                    {
-                        "event_id": e.id,
-                        "event_type": e.type,
-                        "subject": e.subject,
-                        "council": e.council,
-                        "partition": partition_of(e.subject),
-                        "envelope_json": e.to_json_bytes().decode(),
-                        "traceparent": e.traceparent,
-                    }
-                    for e in self._events
-                ],
+            events = self._events
+            db = await self.driver()
+            await db.execute(
+                _WRITE_OUTBOX,
+                [e.id for e in events],
+                [e.type for e in events],
+                [e.subject for e in events],
+                [e.council for e in events],
+                [partition_of(e.subject) for e in events],
+                [e.to_json_bytes().decode() for e in events],
+                [e.traceparent for e in events],
             )
-            # Delivered to the relay's LISTEN only when the transaction commits.
-            await self.session.execute(_NOTIFY_OUTBOX)
         if self._audit:
             await self.session.execute(insert(audit_log), self._audit)
         await self.session.commit()

@@ -280,6 +280,17 @@ async def test_two_relays_publish_each_event_once_and_keep_each_aggregates_order
     assert len(seen) == 20
 
 
+async def test_events_of_one_unit_are_published_in_the_order_they_were_emitted(probe, amqp_url):
+    runtime, _ = probe
+    async with Tap(amqp_url) as tap:
+        emitted = await emit(runtime, *(ward_event("E05000042", name=f"step {n}") for n in range(8)))
+        await eventually(lambda: _async(len(tap.messages) >= 8))
+    async with runtime.engine.connect() as conn:
+        in_outbox = list((await conn.execute(select(outbox.c.event_id).order_by(outbox.c.seq))).scalars())
+    assert in_outbox == [e.id for e in emitted]
+    assert [json.loads(m.body)["data"]["name"] for m in tap.messages] == [f"step {n}" for n in range(8)]
+
+
 async def test_the_same_event_delivered_twice_has_one_effect(settings_for_test, amqp_url):
     effects = 0
 
