@@ -146,7 +146,7 @@ class Runtime:
             try:
                 await declare_topology(
                     self.settings.amqp_url,
-                    [(c.name, c.bindings) for c in self.definition.consumers],
+                    [c.queue for c in self.definition.consumers],
                     self.settings.retry_delays_ms,
                 )
                 await self.broker.start()

@@ -92,6 +92,8 @@ def make_definition(
                 FAN_OUT_BINDINGS,
                 fan_out_linking_to(email, handover),
                 description="Every event (except notifications.*) becomes a delivery for each matching subscription.",
+                # Bound to "#" before the fan-out left out notifications' own events.
+                retired_bindings=("#",),
             ),
             Consumer(
                 ALERTS,

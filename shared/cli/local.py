@@ -36,7 +36,7 @@ async def prepare(settings: Settings) -> None:
     for name in SERVICES:
         await prepare_database(name)
         _say(f"  database {settings_for(name).database_name}: migrated")
-    consumers = [(c.name, c.bindings) for d in load_definitions().values() for c in d.consumers]
+    consumers = [c.queue for d in load_definitions().values() for c in d.consumers]
     await declare_topology(settings.amqp_url, consumers, settings.retry_delays_ms)
     _say(f"  broker: exchange cohesion.events and {len(consumers)} consumer queues declared")
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import Envelope, decode_envelope
 from shared.messaging.broker import raw_message
-from shared.messaging.topology import dlq_name, main_queue_arguments, retry_queue_name
+from shared.messaging.topology import ConsumerQueue, dlq_name, main_queue_arguments, retry_queue_name
 from shared.telemetry import span_from
 from shared.unit_of_work import Actor, UnitOfWork
 
@@ -44,6 +44,12 @@ class Consumer:
     bindings: tuple[str, ...]
     handle: Handler
     description: str = ""
+    # Keys an earlier version bound and this one does not: unbound when the topology is declared.
+    retired_bindings: tuple[str, ...] = ()
+
+    @property
+    def queue(self) -> ConsumerQueue:
+        return ConsumerQueue(self.name, self.bindings, self.retired_bindings)
 
 
 class ConsumerRuntime:

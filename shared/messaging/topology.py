@@ -12,7 +12,7 @@ One durable topic exchange, ``cohesion.events``. Each consumer owns:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import aio_pika
 from aio_pika.abc import AbstractChannel
@@ -60,8 +60,21 @@ async def declare_events_exchange(
     return exchange
 
 
+class ConsumerQueue(NamedTuple):
+    """A consumer's queue as the broker should have it: the keys it binds, and keys it once bound
+    and no longer wants (a queue keeps its bindings across deployments until they are removed)."""
+
+    name: str
+    bindings: Sequence[str]
+    retired_bindings: Sequence[str] = ()
+
+
 async def declare_consumer_queues(
-    channel: AbstractChannel, consumer: str, bindings: Sequence[str], retry_delays_ms: Sequence[int]
+    channel: AbstractChannel,
+    consumer: str,
+    bindings: Sequence[str],
+    retry_delays_ms: Sequence[int],
+    retired_bindings: Sequence[str] = (),
 ) -> None:
     exchange = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
     await channel.declare_queue(dlq_name(consumer), durable=True, arguments={"x-queue-type": "quorum"})
@@ -78,11 +91,14 @@ async def declare_consumer_queues(
     queue = await channel.declare_queue(consumer, durable=True, arguments=main_queue_arguments(consumer))
     for routing_key in bindings:
         await queue.bind(exchange, routing_key)
+    for routing_key in retired_bindings:
+        if routing_key not in bindings:
+            await queue.unbind(exchange, routing_key)  # RabbitMQ: a no-op where it is already gone
 
 
 async def declare_topology(
     amqp_url: str,
-    consumers: Sequence[tuple[str, Sequence[str]]],
+    consumers: Sequence[ConsumerQueue],
     retry_delays_ms: Sequence[int],
     *,
     with_event_log: bool = True,
@@ -91,5 +107,5 @@ async def declare_topology(
     async with connection:
         channel = await connection.channel()
         await declare_events_exchange(channel, with_event_log=with_event_log)
-        for name, bindings in consumers:
-            await declare_consumer_queues(channel, name, bindings, retry_delays_ms)
+        for name, bindings, retired in consumers:
+            await declare_consumer_queues(channel, name, bindings, retry_delays_ms, retired)

@@ -171,7 +171,7 @@ async def test_a_service_run_as_two_processes_shares_its_deliveries_and_sends_ea
 
     settings = settings_for_test("notifications")
     amqp_url = amqp_url_for_vhost(vhost)
-    consumers = [(c.name, c.bindings) for c in load_definitions()["notifications"].consumers]
+    consumers = [c.queue for c in load_definitions()["notifications"].consumers]
     await declare_topology(amqp_url, consumers, [200, 500])
     env, urls = system_env(
         f"cohesion_test_{RUN_ID}",

@@ -55,7 +55,7 @@ async def cohesion(settings_for_test, vhost: str, tmp_path: Path) -> AsyncIterat
         COHESION_WEBHOOK_POLL_SECONDS="0.2",
     )
     # As `cohesion up` does: every consumer's queue exists before anyone publishes.
-    consumers = [(c.name, c.bindings) for d in load_definitions().values() for c in d.consumers]
+    consumers = [c.queue for d in load_definitions().values() for c in d.consumers]
     await declare_topology(amqp_url, consumers, [200, 500])
     system = System(env, urls, tmp_path / "logs")
     system.start()

@@ -22,7 +22,7 @@ from shared.db import audit_log, inbox, outbox
 from shared.events import EVENTS_EXCHANGE, Envelope, new_envelope
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import ATTEMPT_HEADER, ERROR_HEADER, Consumer
-from shared.messaging.topology import EVENT_LOG, dlq_name
+from shared.messaging.topology import EVENT_LOG, ConsumerQueue, declare_topology, dlq_name
 from shared.service import Runtime, Schedule, ServiceDefinition
 from shared.settings import Settings
 from shared.unit_of_work import Actor, UnitOfWork
@@ -341,6 +341,27 @@ async def test_a_message_that_always_fails_reaches_the_dlq_after_spaced_retries(
     assert dead.headers[ATTEMPT_HEADER] == 3
     assert "the handler cannot cope" in str(dead.headers[ERROR_HEADER])
     assert json.loads(dead.body)["id"] == envelope.id  # the message is kept whole for replay
+
+
+async def test_a_binding_a_consumer_no_longer_wants_is_removed_when_the_topology_is_declared(vhost, amqp_url):
+    old = ConsumerQueue("probe.retiring", ("#",))
+    new = ConsumerQueue("probe.retiring", ("wards.#",), retired_bindings=("#",))
+    await declare_topology(amqp_url, [old], [200])
+    await declare_topology(amqp_url, [new], [200])
+    await declare_topology(amqp_url, [new], [200])  # again: the binding already gone is no error
+
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+        for key in ("grants.fund.opened.v1", "wards.ward.registered.v1"):
+            await exchange.publish(aio_pika.Message(b"{}"), routing_key=key)
+        queue = await channel.declare_queue("probe.retiring", passive=True)
+        message = await eventually(lambda: queue.get(fail=False))
+        assert message.routing_key == "wards.ward.registered.v1"
+        await message.ack()
+        await asyncio.sleep(0.3)
+        assert await queue.get(fail=False) is None  # grants.* no longer reaches it
 
 
 async def test_an_unroutable_publish_is_reported_and_the_event_kept(probe, vhost, amqp_url):
