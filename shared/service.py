@@ -86,7 +86,6 @@ class Runtime:
             self.responders.register(responder)
         self.rpc = RpcClient(self.settings.amqp_url, self.definition.name)
         self.relay = OutboxRelay(
-            self.engine,
             self.broker,
             database_url=self.settings.db_url,
             batch_size=self.settings.relay_batch_size,
