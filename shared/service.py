@@ -192,21 +192,6 @@ async def runtime_of(request: Request) -> Runtime:
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
-_instrumented = False
-
-
-def _instrument_libraries() -> None:
-    global _instrumented
-    if _instrumented:
-        return
-    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-
-    AsyncPGInstrumentor().instrument()
-    # HTTP clients are instrumented one by one where a service makes them (shared.telemetry.traced),
-    # not by patching httpx for the whole process: a process that embeds a service (a test, a tool)
-    # keeps its own clients' traceparent headers as it set them.
-    _instrumented = True
-
 
 def create_app(definition: ServiceDefinition, settings: Settings | None = None) -> FastAPI:
     settings = settings or settings_for(definition.name)
@@ -216,7 +201,6 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_telemetry(definition.name)
-        _instrument_libraries()
         runtime = Runtime(definition, settings)
         app.state.runtime = runtime
         await runtime.start()
