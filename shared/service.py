@@ -16,8 +16,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import MetaData, text
 
 from shared.auth import TokenVerifier
@@ -27,7 +28,8 @@ from shared.messaging.broker import create_broker
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import Procedure, Req, Resp, Responder, ResponderRuntime, RpcClient
-from shared.messaging.topology import declare_topology
+from shared.messaging.topology import declare_topology, dlq_name
+from shared.metrics import prometheus_text, queue_depths, setup_metrics
 from shared.problems import install_problem_handlers
 from shared.settings import Settings, settings_for
 from shared.telemetry import setup_telemetry
@@ -107,6 +109,7 @@ class Runtime:
     async def start(self) -> None:
         self.tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
         self.tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self.tasks.append(asyncio.create_task(self._watch_queue_depths(), name="queue-watch"))
         for schedule in self.definition.schedules:
             self.tasks.append(asyncio.create_task(self._every(schedule), name=f"schedule-{schedule.name}"))
 
@@ -158,6 +161,28 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
 
+    async def _watch_queue_depths(self) -> None:
+        """Read this service's consumer queues' and DLQs' depths for the metrics, on a connection of its own."""
+        names = [name for c in self.definition.consumers for name in (c.name, dlq_name(c.name))]
+        if not names:
+            return
+        await self.broker_connected.wait()
+        while True:
+            try:
+                connection = await aio_pika.connect(self.settings.amqp_url)
+                async with connection:
+                    channel = await connection.channel()
+                    while True:
+                        for name in names:
+                            declared = await channel.declare_queue(name, passive=True)
+                            queue_depths[name] = int(declared.declaration_result.message_count or 0)
+                        await asyncio.sleep(self.settings.queue_watch_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("reading queue depths failed (%s); trying again", exc)
+                await asyncio.sleep(self.settings.queue_watch_seconds)
+
     async def _every(self, schedule: Schedule) -> None:
         interval = schedule.every_seconds or self.settings.scheduler_interval_seconds
         while True:
@@ -201,6 +226,7 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_telemetry(definition.name)
+        setup_metrics(definition.name)
         runtime = Runtime(definition, settings)
         app.state.runtime = runtime
         await runtime.start()
@@ -226,6 +252,12 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     app.add_middleware(IdempotencyMiddleware, engine_of=lambda: app.state.runtime.engine)
     app.add_middleware(TraceHeaderMiddleware)
     health_routes(app, lambda: app.state.runtime.readiness())
+
+    @app.get("/metrics", tags=["operations"], summary="This process's metrics, in Prometheus' text format")
+    async def metrics_page() -> Response:
+        body, content_type = prometheus_text()
+        return Response(body, media_type=content_type)
+
     for router in definition.routers:
         app.include_router(router)
     _event_catalogue_routes(app)

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_seconds: float = 1.0
 
+    # How often each service reads its consumer queues' depths for the metrics.
+    queue_watch_seconds: float = Field(default=15.0, gt=0)
+
     # Scheduler (time-driven events)
     scheduler_interval_seconds: float = 60.0
 

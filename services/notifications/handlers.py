@@ -78,6 +78,7 @@ from shared.events.catalogue.notifications import (
     SuppressionAdded,
     SuppressionRemoved,
 )
+from shared.metrics import DELIVERIES
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -529,7 +530,10 @@ def emit_attempt_outcome(
     next_attempt_at: datetime | None,
     exhausted: bool,
 ) -> None:
-    """The events of one attempt, on any channel: succeeded, or failed (and exhausted when it gave up)."""
+    """The events of one attempt, on any channel: succeeded, or failed (and exhausted when it gave up);
+    counted in the metrics once they are committed."""
+    outcome = "succeeded" if succeeded else "exhausted" if exhausted else "failed"
+    uow.on_outcome(lambda committed: DELIVERIES.add(1, {"channel": channel, "outcome": outcome}) if committed else None)
     ids = {
         "delivery_id": delivery.id,
         "subscription_id": delivery.subscription_id or "",

@@ -51,6 +51,7 @@ from services.notifications.messages import Links
 from services.notifications.settings import WebhookSettings
 from shared.db import asyncpg_dsn
 from shared.events import CLOUDEVENTS_CONTENT_TYPE
+from shared.metrics import WEBHOOK_LATENCY, status_class
 from shared.service import Runtime
 from shared.telemetry import span_from
 from shared.unit_of_work import Actor
@@ -402,9 +403,11 @@ class DeliveryWorker:
             try:
                 answer = await self.client.post(dispatch.url, dispatch.body, webhook_headers(dispatch, started_at))
                 span.set_attribute("http.response.status_code", answer.status_code)
+                latency_ms = _elapsed_ms(clock)
+                WEBHOOK_LATENCY.record(latency_ms, {"status_class": status_class(answer.status_code)})
                 return AttemptResult(
                     started_at=started_at,
-                    latency_ms=_elapsed_ms(clock),
+                    latency_ms=latency_ms,
                     status_code=answer.status_code,
                     response_excerpt=answer.excerpt,
                     retry_after=answer.retry_after,
@@ -419,7 +422,9 @@ class DeliveryWorker:
                 log.exception("delivery %s failed unexpectedly", dispatch.delivery_id)
                 error = f"{type(exc).__name__}: {exc}"
             span.set_status(Status(StatusCode.ERROR, error))
-            return AttemptResult(started_at=started_at, latency_ms=_elapsed_ms(clock), error=error[:500])
+            latency_ms = _elapsed_ms(clock)
+            WEBHOOK_LATENCY.record(latency_ms, {"status_class": status_class(None)})
+            return AttemptResult(started_at=started_at, latency_ms=latency_ms, error=error[:500])
 
 
 def _elapsed_ms(clock: float) -> int:

@@ -11,6 +11,7 @@ is safely stored, so a killed process gets it redelivered.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.events import Envelope, decode_envelope
 from shared.messaging.broker import raw_message
 from shared.messaging.topology import ConsumerQueue, dlq_name, main_queue_arguments, retry_queue_name
+from shared.metrics import CONSUMER_DURATION, CONSUMER_MESSAGES
 from shared.telemetry import span_from
 from shared.unit_of_work import Actor, UnitOfWork
 
@@ -87,6 +89,14 @@ class ConsumerRuntime:
         )(on_message)
 
     async def process(self, consumer: Consumer, message: AbstractIncomingMessage) -> None:
+        started = time.perf_counter()
+        outcome = await self._process(consumer, message)
+        attributes = {"consumer": consumer.name}
+        CONSUMER_MESSAGES.add(1, {**attributes, "outcome": outcome})
+        CONSUMER_DURATION.record((time.perf_counter() - started) * 1000, attributes)
+
+    async def _process(self, consumer: Consumer, message: AbstractIncomingMessage) -> str:
+        """Handle one message; returns its outcome: processed, duplicate, retried, dead_lettered or requeued."""
         headers: dict[str, Any] = dict(message.headers or {})
         attempt = int(headers.get(ATTEMPT_HEADER, 1))
         try:
@@ -94,7 +104,7 @@ class ConsumerRuntime:
         except Exception as exc:  # not a CloudEvent we can read: retrying cannot help
             await self._dead_letter(consumer, message, headers, f"undecodable message: {exc}")
             await message.ack()
-            return
+            return "dead_lettered"
 
         with span_from(
             envelope.traceparent,
@@ -108,6 +118,7 @@ class ConsumerRuntime:
                 "cohesion.attempt": attempt,
             },
         ) as span:
+            outcome = "processed"
             try:
                 async with UnitOfWork(self.sessions, self.service, Actor(f"consumer:{consumer.name}")) as uow:
                     if await uow.record_processed(consumer.name, envelope):
@@ -115,6 +126,7 @@ class ConsumerRuntime:
                         await uow.commit()
                     else:
                         span.set_attribute("cohesion.duplicate", True)
+                        outcome = "duplicate"
             except Exception as exc:
                 span.record_exception(exc)
                 span.set_status(Status(StatusCode.ERROR, str(exc)))
@@ -123,15 +135,18 @@ class ConsumerRuntime:
                     if attempt >= self.max_attempts:
                         log.error("%s gave up on %s after %d attempts: %s", consumer.name, envelope.id, attempt, reason)
                         await self._dead_letter(consumer, message, headers, reason)
+                        outcome = "dead_lettered"
                     else:
                         log.warning("%s attempt %d on %s failed: %s", consumer.name, attempt, envelope.id, reason)
                         await self._retry(consumer, message, headers, attempt, reason)
+                        outcome = "retried"
                 except Exception:
                     # Could not park the message anywhere: hand it back to the broker.
                     log.exception("%s could not schedule a retry for %s", consumer.name, envelope.id)
                     await message.nack(requeue=True)
-                    return
+                    return "requeued"
             await message.ack()
+            return outcome
 
     async def _retry(
         self, consumer: Consumer, message: AbstractIncomingMessage, headers: dict[str, Any], attempt: int, reason: str

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -27,6 +28,7 @@ from opentelemetry.trace import SpanKind
 
 from shared.db import asyncpg_dsn
 from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE
+from shared.metrics import OUTBOX_FAILURES, OUTBOX_LAG, OUTBOX_PUBLISHED
 from shared.telemetry import span_from
 from shared.unit_of_work import OUTBOX_CHANNEL, OUTBOX_PARTITIONS
 
@@ -150,6 +152,7 @@ class OutboxRelay:
 
             # Per partition, only the run before the first failure counts as sent, so the
             # failed event and those after it go out again, in order, next round.
+            confirmed_at = datetime.now(UTC)
             confirmed: list[int] = []
             failed_partitions: set[int] = set()
             for row, outcome in zip(rows, outcomes, strict=True):
@@ -158,12 +161,15 @@ class OutboxRelay:
                 if isinstance(outcome, BaseException):
                     failed_partitions.add(row["partition"])
                     self.stats.failures += 1
+                    OUTBOX_FAILURES.add(1)
                     log.error("publishing %s (%s) failed: %r", row["event_id"], row["event_type"], outcome)
                     await db.execute(_MARK_FAILED, row["seq"], repr(outcome)[:1000])
                 else:
                     confirmed.append(row["seq"])
+                    OUTBOX_LAG.record((confirmed_at - row["created_at"]).total_seconds() * 1000)
             if confirmed:
                 await db.execute(_MARK_PUBLISHED, confirmed)
+                OUTBOX_PUBLISHED.add(len(confirmed))
             self.stats.published += len(confirmed)
             self.stats.batches += 1
             return len(confirmed)
