@@ -90,6 +90,7 @@ class Runtime:
         self.relay = OutboxRelay(
             self.broker,
             database_url=self.settings.db_url,
+            application_name=f"cohesion-{self.definition.name} relay",
             batch_size=self.settings.relay_batch_size,
             poll_seconds=self.settings.relay_poll_seconds,
         )

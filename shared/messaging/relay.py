@@ -68,12 +68,15 @@ class OutboxRelay:
         broker: RabbitBroker,
         *,
         database_url: str,
+        application_name: str = "cohesion relay",
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         publish_timeout: float = 10.0,
     ) -> None:
         self.broker = broker
         self.database_url = database_url
+        # What pg_stat_activity shows for the relay's two connections (its work and its LISTEN).
+        self.server_settings = {"application_name": application_name}
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.publish_timeout = publish_timeout
@@ -120,7 +123,7 @@ class OutboxRelay:
         """Hold a LISTEN connection (reconnecting as needed); each NOTIFY wakes the relay."""
         while not self._stopping.is_set():
             try:
-                connection = await asyncpg.connect(asyncpg_dsn(self.database_url))
+                connection = await asyncpg.connect(asyncpg_dsn(self.database_url), server_settings=self.server_settings)
                 try:
                     await connection.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
                     self._wake.set()  # catch anything committed while we were not listening
@@ -138,7 +141,7 @@ class OutboxRelay:
     async def _connection(self) -> asyncpg.Connection:
         """The relay's own connection, opened again after it was lost."""
         if self._db is None or self._db.is_closed():
-            self._db = await asyncpg.connect(asyncpg_dsn(self.database_url))
+            self._db = await asyncpg.connect(asyncpg_dsn(self.database_url), server_settings=self.server_settings)
         return self._db
 
     async def publish_batch(self) -> int:

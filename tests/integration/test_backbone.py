@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
+import asyncpg
 import pytest
 from cloudevents.core.bindings import rabbitmq as ce_rabbitmq
 from sqlalchemy import func, select, text
 
 from services.wards import tables as wards_tables
-from shared.db import audit_log, inbox, outbox
+from shared.db import asyncpg_dsn, audit_log, inbox, outbox
 from shared.events import EVENTS_EXCHANGE, Envelope, new_envelope
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import ATTEMPT_HEADER, ERROR_HEADER, Consumer
@@ -255,6 +256,27 @@ async def test_the_relay_survives_losing_the_broker_and_publishes_the_backlog(se
             assert set(tap.ids()) == {e.id for e in before + during}
     finally:
         await proxy.stop()
+
+
+async def test_the_relay_survives_losing_its_database_connections(probe):
+    runtime, settings = probe
+    first = await emit(runtime, *(ward_event(f"E05{i:06d}") for i in range(5)))
+    await eventually(lambda: _published_all(runtime, 5))
+
+    # Both of the relay's connections (its work and its LISTEN) are ended by the server.
+    killer = await asyncpg.connect(asyncpg_dsn(settings.db_url))
+    try:
+        ended = await killer.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = 'cohesion-wards relay' AND datname = current_database()"
+        )
+    finally:
+        await killer.close()
+    assert ended == 2
+
+    later = await emit(runtime, *(ward_event(f"E05{i:06d}") for i in range(5, 10)))
+    await eventually(lambda: _published_all(runtime, 10), timeout=30)
+    assert len({e.id for e in first + later}) == 10
 
 
 async def test_two_relays_publish_each_event_once_and_keep_each_aggregates_order(settings_for_test, amqp_url):
