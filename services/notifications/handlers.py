@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import bindparam, case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -80,6 +80,9 @@ from shared.events.catalogue.notifications import (
 )
 from shared.metrics import DELIVERIES
 from shared.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from services.notifications.worker import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
@@ -282,20 +285,7 @@ async def fan_out(
         delivery = audience.new_delivery(envelope.id, envelope.type, now)
         if worker is not None and delivery.is_webhook_due and worker.reserve(audience.id):
             delivery = delivery._replace(next_attempt_at=worker.lease_until(now))
-            handed.append(
-                Dispatch(
-                    delivery_id=delivery.id,
-                    subscription_id=audience.id,
-                    event_id=envelope.id,
-                    event_type=envelope.type,
-                    url=row["url"],
-                    secrets=tuple(
-                        secrets_in_force(row["secret"], row["previous_secret"], row["previous_secret_expires_at"], now)
-                    ),
-                    body=body_of(envelope),
-                    traceparent=envelope.traceparent,
-                )
-            )
+            handed.append(_dispatch_of(delivery, row, envelope, now))
         rows.append(delivery)
     inserted = await db.fetch(
         _INSERT_DELIVERIES,
@@ -311,16 +301,7 @@ async def fan_out(
         [d.partner_id for d in rows],
     )
     if worker is not None and handed:
-        inserted_ids = {r["id"] for r in inserted}
-
-        def settle(committed: bool) -> None:
-            # Only a delivery this transaction inserted, and committed, is the worker's to send; one
-            # already there (the same event fanned out before) keeps its own state and lease.
-            ours = [d for d in handed if committed and d.delivery_id in inserted_ids]
-            worker.release([d.subscription_id for d in handed if not (committed and d.delivery_id in inserted_ids)])
-            worker.start_reserved(ours)
-
-        uow.on_outcome(settle)
+        uow.on_outcome(_hand_over(worker, handed, inserted={r["id"] for r in inserted}))
     if worker is None and any(d.is_webhook_due for d in rows):
         # Wakes the webhook workers (LISTEN) once this transaction commits, rather than at their next poll.
         # Not when a worker here refused a delivery: it was full, for that endpoint or altogether, and
@@ -346,6 +327,36 @@ async def fan_out(
                 if s.email
             ],
         )
+
+
+def _dispatch_of(delivery: NewDelivery, subscription: Any, envelope: Envelope, now: datetime) -> Dispatch:
+    """What the worker needs to send a delivery, from fan-out's row of its subscription."""
+    secrets = secrets_in_force(
+        subscription["secret"], subscription["previous_secret"], subscription["previous_secret_expires_at"], now
+    )
+    return Dispatch(
+        delivery_id=delivery.id,
+        subscription_id=delivery.subscription_id,
+        event_id=envelope.id,
+        event_type=envelope.type,
+        url=subscription["url"],
+        secrets=tuple(secrets),
+        body=body_of(envelope),
+        traceparent=envelope.traceparent,
+    )
+
+
+def _hand_over(worker: DeliveryWorker, handed: list[Dispatch], *, inserted: set[str]) -> Callable[[bool], None]:
+    """Once fan-out's transaction has ended: the worker sends what it committed, and gets the other places back."""
+
+    def settle(committed: bool) -> None:
+        # Only a delivery this transaction inserted, and committed, is the worker's to send; one already
+        # there (the same event fanned out before) keeps its own state and lease.
+        ours = [d for d in handed if committed and d.delivery_id in inserted]
+        worker.release([d.subscription_id for d in handed if d not in ours])
+        worker.start_reserved(ours)
+
+    return settle
 
 
 async def write_emails(uow: UnitOfWork, emails: Sequence[Email]) -> None:
