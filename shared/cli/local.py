@@ -128,6 +128,7 @@ def where_to_look() -> str:
     lines += [
         f"  events         {urls['wards']}/asyncapi   (AsyncAPI 3: {urls['wards']}/asyncapi.json)",
         "  broker         http://127.0.0.1:15672 (guest/guest): exchange cohesion.events, queues, DLQs",
+        f"  metrics        {urls['wards']}/metrics and each service's /metrics (outbox lag, queue depth, deliveries)",
         "  logs           .run/logs/<service>.log (JSON, with trace ids)",
         "  emails         .run/mail/new/ (every email the services send: alerts, digests, notices)",
         "",
