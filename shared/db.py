@@ -106,13 +106,20 @@ scheduled_occurrences = Table(
 )
 
 
-def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20, application_name: str = "cohesion") -> AsyncEngine:
     # No pre-ping (a round trip per checkout): a connection broken by a database restart fails its
     # one transaction, which is rolled back and reported, and the pool replaces it.
     # No overflow: an overflow connection is closed as soon as it is returned, so a busy consumer
     # (prefetch 50) opened and closed connections all the time, each costing a PostgreSQL backend.
     # Beyond the pool, a transaction waits for a connection, which is cheap.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_recycle=1800)
+    # The application name is what pg_stat_activity shows for each of the pool's connections.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_recycle=1800,
+        connect_args={"server_settings": {"application_name": application_name}},
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -69,7 +69,11 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.engine = create_engine(self.settings.db_url, pool_size=self.settings.db_pool_size)
+        self.engine = create_engine(
+            self.settings.db_url,
+            pool_size=self.settings.db_pool_size,
+            application_name=f"cohesion-{self.definition.name}",
+        )
         self.sessions = session_factory(self.engine)
         self.broker = create_broker(
             self.settings.amqp_url, prefetch=self.settings.prefetch, service=self.definition.name

@@ -199,7 +199,10 @@ class DeliveryWorker:
         """Hold a LISTEN connection (reconnecting as needed): new deliveries wake the worker at once."""
         while True:
             try:
-                connection = await asyncpg.connect(asyncpg_dsn(self.runtime.settings.db_url))
+                connection = await asyncpg.connect(
+                    asyncpg_dsn(self.runtime.settings.db_url),
+                    server_settings={"application_name": "cohesion-notifications webhook worker"},
+                )
                 try:
                     await connection.add_listener(DELIVERIES_CHANNEL, lambda *_: self._wake.set())
                     self._wake.set()  # anything fanned out while we were not listening

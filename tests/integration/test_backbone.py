@@ -266,6 +266,13 @@ async def test_the_relay_survives_losing_its_database_connections(probe):
     # Both of the relay's connections (its work and its LISTEN) are ended by the server.
     killer = await asyncpg.connect(asyncpg_dsn(settings.db_url))
     try:
+        # Every connection says whose it is: the pool's, and the relay's two.
+        names = await killer.fetch(
+            "SELECT application_name, count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name LIKE 'cohesion-wards%' GROUP BY 1"
+        )
+        assert {row["application_name"]: row["count"] for row in names}.get("cohesion-wards relay") == 2
+        assert "cohesion-wards" in {row["application_name"] for row in names}
         ended = await killer.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE application_name = 'cohesion-wards relay' AND datname = current_database()"
