@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.grants.domain import (
@@ -54,19 +54,35 @@ def now() -> datetime:
 # --- The ward directory ---------------------------------------------------------------------------
 
 
+_insert_ward = pg_insert(known_wards).values(
+    gss_code=bindparam("gss_code"),
+    name=bindparam("name"),
+    local_authority_gss=bindparam("local_authority_gss"),
+    boundary_set=bindparam("boundary_set"),
+)
+# Built once: every ward event runs it, and building the statement cost more than running it.
+_UPSERT_WARD = _insert_ward.on_conflict_do_update(
+    index_elements=[known_wards.c.gss_code],
+    set_={
+        "name": _insert_ward.excluded.name,
+        "local_authority_gss": _insert_ward.excluded.local_authority_gss,
+        "boundary_set": _insert_ward.excluded.boundary_set,
+    },
+)
+
+
 async def record_ward(envelope: Envelope, uow: UnitOfWork) -> None:
     """Keep grants' own copy of a ward as the wards service published it (latest wins)."""
     ward = envelope.payload()
     assert isinstance(ward, WardRegistered)
-    values = {
-        "name": ward.name,
-        "local_authority_gss": ward.local_authority_gss,
-        "boundary_set": ward.boundary_set,
-    }
     await uow.session.execute(
-        pg_insert(known_wards)
-        .values(gss_code=ward.gss_code, **values)
-        .on_conflict_do_update(index_elements=[known_wards.c.gss_code], set_=values)
+        _UPSERT_WARD,
+        {
+            "gss_code": ward.gss_code,
+            "name": ward.name,
+            "local_authority_gss": ward.local_authority_gss,
+            "boundary_set": ward.boundary_set,
+        },
     )
 
 
