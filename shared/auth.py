@@ -7,7 +7,10 @@ Development tokens are HS256, signed with ``COHESION_JWT_SECRET`` and issued by
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -54,11 +57,48 @@ class Principal:
 
 
 class TokenVerifier:
+    """Checks bearer tokens, and remembers the ones it has checked until they expire.
+
+    A client sends the same token with every request; checking its signature each time
+    was about a twentieth of a command's CPU. A remembered token is still refused once
+    its ``exp`` has passed. With a JWKS, finding the key may mean an HTTP request
+    (PyJWT's client is blocking), so a token not yet seen is checked in a thread rather
+    than on the event loop.
+    """
+
+    CACHE_SIZE = 4096
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        self._checked: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()  # verify may run in threads (JWKS) beside the event loop
+
+    async def principal_of(self, token: str) -> Principal:
+        """The token's principal: remembered, checked here, or (with a JWKS) checked in a thread."""
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
+        if self._jwks is not None:
+            return await asyncio.to_thread(self.verify, token)
+        return self.verify(token)
+
+    def _remembered(self, token: str) -> Principal | None:
+        with self._lock:
+            found = self._checked.get(token)
+            if found is None:
+                return None
+            principal, expires = found
+            if time.time() >= expires:
+                del self._checked[token]
+                return None
+            self._checked.move_to_end(token)
+            return principal
 
     def verify(self, token: str) -> Principal:
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
@@ -79,13 +119,18 @@ class TokenVerifier:
         unknown = roles - set(ROLES)
         if unknown:
             raise Problem(401, "Invalid token", f"unknown roles: {', '.join(sorted(unknown))}")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             organisation=claims.get("org"),
             council=str(claims["council"]),
             roles=roles,
             wards=frozenset(claims.get("wards", [])),
         )
+        with self._lock:
+            self._checked[token] = (principal, float(claims["exp"]))
+            if len(self._checked) > self.CACHE_SIZE:
+                self._checked.popitem(last=False)
+        return principal
 
 
 def issue_token(
@@ -124,7 +169,7 @@ async def current_principal(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Authentication required", "Send a bearer token.", headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = verifier.verify(token)
+    principal = await verifier.principal_of(token)
     request.state.principal = principal
     return principal
 
