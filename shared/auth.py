@@ -80,8 +80,8 @@ class TokenVerifier:
         if remembered is not None:
             return remembered
         if self._jwks is not None:
-            return await asyncio.to_thread(self.verify, token)
-        return self.verify(token)
+            return await asyncio.to_thread(self._check, token)
+        return self._check(token)
 
     def _remembered(self, token: str) -> Principal | None:
         with self._lock:
@@ -96,9 +96,11 @@ class TokenVerifier:
             return principal
 
     def verify(self, token: str) -> Principal:
-        remembered = self._remembered(token)
-        if remembered is not None:
-            return remembered
+        """The token's principal, checked here (blocking, with a JWKS) unless remembered."""
+        return self._remembered(token) or self._check(token)
+
+    def _check(self, token: str) -> Principal:
+        """Check the signature and claims, and remember the token until it expires."""
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key

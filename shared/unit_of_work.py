@@ -44,7 +44,8 @@ _FIRST_OCCURRENCE = (
 # Run only so that SQLAlchemy opens the transaction (it sends BEGIN with its first statement).
 _OPEN_TRANSACTION = text("SELECT 1")
 # Every event of the unit in one statement, in the order emitted (the relay publishes by seq), and the
-# NOTIFY that wakes the relays (delivered only once the transaction commits) in the same round trip.
+# NOTIFY that wakes the relays (delivered only once the transaction commits) in the same round trip:
+# PostgreSQL runs a data-modifying WITH whether or not the query reads it.
 # The envelope goes in as the JSON text the CloudEvents SDK wrote, cast by PostgreSQL, rather than
 # parsed into objects here only for the driver to write them out again.
 _WRITE_OUTBOX = f"""
@@ -54,9 +55,8 @@ _WRITE_OUTBOX = f"""
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::text[])
              WITH ORDINALITY AS u(event_id, event_type, subject, council, partition, envelope, traceparent, n)
         ORDER BY u.n
-        RETURNING seq
     )
-    SELECT pg_notify('{OUTBOX_CHANNEL}', ''), (SELECT count(*) FROM written)
+    SELECT pg_notify('{OUTBOX_CHANNEL}', '')
 """
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Dispatch:
-    """One claimed delivery: everything needed to send it."""
+    """One delivery to send (claimed, or handed over by fan-out): everything needed to send it."""
 
     delivery_id: str
     subscription_id: str

@@ -406,28 +406,30 @@ class DeliveryWorker:
             try:
                 answer = await self.client.post(dispatch.url, dispatch.body, webhook_headers(dispatch, started_at))
                 span.set_attribute("http.response.status_code", answer.status_code)
-                latency_ms = _elapsed_ms(clock)
-                WEBHOOK_LATENCY.record(latency_ms, {"status_class": status_class(answer.status_code)})
-                return AttemptResult(
+                result = AttemptResult(
                     started_at=started_at,
-                    latency_ms=latency_ms,
+                    latency_ms=_elapsed_ms(clock),
                     status_code=answer.status_code,
                     response_excerpt=answer.excerpt,
                     retry_after=answer.retry_after,
                 )
-            except EndpointRefused as exc:
-                error = f"refused: {exc}"
-            except TimeoutError as exc:
-                error = f"timeout: {type(exc).__name__}"
-            except aiohttp.ClientError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            except Exception as exc:  # anything else is still an attempt: recorded and retried, never lost
-                log.exception("delivery %s failed unexpectedly", dispatch.delivery_id)
-                error = f"{type(exc).__name__}: {exc}"
-            span.set_status(Status(StatusCode.ERROR, error))
-            latency_ms = _elapsed_ms(clock)
-            WEBHOOK_LATENCY.record(latency_ms, {"status_class": status_class(None)})
-            return AttemptResult(started_at=started_at, latency_ms=latency_ms, error=error[:500])
+            except Exception as exc:  # any failure is still an attempt: recorded and retried, never lost
+                error = _attempt_error(dispatch, exc)
+                span.set_status(Status(StatusCode.ERROR, error))
+                result = AttemptResult(started_at=started_at, latency_ms=_elapsed_ms(clock), error=error[:500])
+        WEBHOOK_LATENCY.record(result.latency_ms, {"status_class": status_class(result.status_code)})
+        return result
+
+
+def _attempt_error(dispatch: Dispatch, exc: Exception) -> str:
+    """What an attempt that got no answer records as its error."""
+    if isinstance(exc, EndpointRefused):
+        return f"refused: {exc}"
+    if isinstance(exc, TimeoutError):
+        return f"timeout: {type(exc).__name__}"
+    if not isinstance(exc, aiohttp.ClientError):
+        log.error("delivery %s failed unexpectedly", dispatch.delivery_id, exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _elapsed_ms(clock: float) -> int:

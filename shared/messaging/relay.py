@@ -3,9 +3,9 @@
 It wakes on ``NOTIFY cohesion_outbox`` (and polls as a fallback), takes a batch
 under ``FOR UPDATE SKIP LOCKED``, publishes it pipelined on one confirming
 channel and marks what the broker confirmed. It works on a connection of its
-own, through asyncpg directly: a round is three statements (claim, mark,
-commit) and the relay runs one per commit at low load, where going through the
-ORM's pool and session cost more than the statements. Several relays may run: each
+own, through asyncpg directly: a round is BEGIN, one claiming statement, the
+mark and COMMIT, and at low load the relay runs a round per commit, where going
+through the ORM's pool and session cost more than the statements. Several relays may run: each
 batch first takes transaction-scoped advisory locks on outbox partitions, and
 an aggregate's events always fall in one partition, so two relays never
 interleave one aggregate's events. A failed publish leaves that event and the
