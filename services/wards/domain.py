@@ -36,6 +36,13 @@ class UnknownWard(WardsError):
     title = "Ward not found"
 
 
+class WardOfAnotherCouncil(WardsError):
+    """A ward code registered to another council: a council registers and renames only its own wards."""
+
+    status = 409
+    title = "Ward of another council"
+
+
 class UnknownMember(WardsError):
     status = 404
     title = "Member not found"

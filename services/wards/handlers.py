@@ -21,6 +21,7 @@ from services.wards.domain import (
     Ward,
     WardMeeting,
     WardMember,
+    WardOfAnotherCouncil,
     cadence_checkpoint,
     meetings_behind,
     record_meeting,
@@ -55,12 +56,34 @@ def read_reference_wards(path: Path = REFERENCE_WARDS) -> list[Ward]:
 
 
 async def register_wards(uow: UnitOfWork, incoming: Iterable[Ward]) -> list[Ward]:
-    """Add new wards and update changed ones; each new or changed ward is published once."""
+    """Add new wards and update changed ones; each new or changed ward is published once.
+
+    A code already registered to another council is refused, and the whole call with it:
+    a council registers and renames only its own wards.
+    """
+    incoming = list(incoming)
+    known = {
+        w.gss_code: w
+        for w in await uow.session.scalars(select(Ward).where(wards.c.gss_code.in_({w.gss_code for w in incoming})))
+    }
+    taken = sorted(
+        {
+            w.gss_code
+            for w in incoming
+            if w.gss_code in known and known[w.gss_code].local_authority_gss != w.local_authority_gss
+        }
+    )
+    if taken:
+        raise WardOfAnotherCouncil(
+            f"Ward {', '.join(taken)} is registered to another council; a council registers only its own wards.",
+            gss_codes=taken,
+        )
     changed: list[Ward] = []
     for ward in incoming:
-        existing = await uow.session.get(Ward, ward.gss_code)
+        existing = known.get(ward.gss_code)
         if existing is None:
             uow.session.add(ward)
+            known[ward.gss_code] = ward  # the same code twice in one call: the second is an update
         elif ward.differs_from(existing):
             existing.name, existing.boundary_set, existing.locality = ward.name, ward.boundary_set, ward.locality
             existing.latitude, existing.longitude = ward.latitude, ward.longitude

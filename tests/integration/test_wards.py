@@ -64,3 +64,40 @@ async def test_a_ward_with_a_malformed_gss_code_is_refused_with_a_problem(settin
         problem = response.json()
         assert problem["title"] == "Invalid request"
         assert "gss_code" in problem["detail"]
+
+
+async def test_a_council_cannot_register_or_rename_another_councils_ward(settings_for_test):
+    settings = settings_for_test("wards")
+    async with running_service(definition, settings) as (app, client):
+        leeds = token(settings, "officer", council=OTHER_COUNCIL)
+        boston_castle = {
+            "gss_code": "E05012996",
+            "name": "Renamed",
+            "local_authority_name": "Leeds",
+            "boundary_set": "WD24",
+        }
+        new_ward = {
+            "gss_code": "E05099999",
+            "name": "A Leeds ward",
+            "local_authority_name": "Leeds",
+            "boundary_set": "WD24",
+        }
+        response = await client.post("/v1/wards", json=[new_ward, boston_castle], headers=leeds)
+
+        assert response.status_code == 409
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["title"] == "Ward of another council"
+        assert problem["gss_codes"] == ["E05012996"]
+        # Nothing of the call was kept: Rotherham's ward keeps its name, the new ward is not there, nothing published.
+        rotherham = await client.get("/v1/wards/E05012996", headers=token(settings, "officer"))
+        assert rotherham.json()["name"] == "Boston Castle"
+        assert (await client.get("/v1/wards/E05099999", headers=leeds)).status_code == 404
+        async with app.state.runtime.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM outbox WHERE subject = 'E05099999'"))).scalar() == 0
+
+        # Its own wards, the same code twice in one call, are registered as one ward.
+        renamed = {**new_ward, "name": "A Leeds ward, renamed"}
+        response = await client.post("/v1/wards", json=[new_ward, renamed], headers=leeds)
+        assert response.status_code == 201
+        assert (await client.get("/v1/wards/E05099999", headers=leeds)).json()["name"] == "A Leeds ward, renamed"
