@@ -133,42 +133,42 @@ def _ratio(a: float, b: float) -> str:
 def render(
     command_line: str,
     full: PipelineResult | None,
-    hand: PipelineResult | None,
+    hands: Sequence[PipelineResult],
     lag: LagResult | None,
     notes: Sequence[str] = (),
 ) -> str:
     lines = ["", "Cohesion benchmark", f"  command: {command_line}", ""]
     header = f"  {'pipeline':<34} {'commands':>8} {'conc.':>5} {'cmd/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'accept/s':>9}"
     lines += [header, "  " + "-" * (len(header) - 2)]
-    for result in (full, hand):
-        if result is None:
-            continue
+    results = [r for r in (full, *hands) if r is not None]
+    for result in results:
         lines.append(
             f"  {result.name:<34} {result.commands:>8} {result.concurrency:>5} {result.per_second:>9,.0f}"
             f" {_ms(result.p(50)):>8} {_ms(result.p(99)):>8} {_ms(max(result.latencies_ms)):>8}"
             f" {result.accepted_per_second:>9,.0f}"
         )
-    for result in (full, hand):
-        if result is None or not result.cpu_ms_per_command:
+    for result in results:
+        if not result.cpu_ms_per_command:
             continue
         parts = ", ".join(f"{k} {v:.2f}" for k, v in result.cpu_ms_per_command.items() if v >= 0.005)
         total = sum(v for k, v in result.cpu_ms_per_command.items() if k != "other processes")
         lines.append(f"  CPU ms/command, {result.name}: {parts} (total without other: {total:.2f})")
-    for result in (full, hand):
-        if result is None or not result.outbox_wait_ms:
+    for result in results:
+        if not result.outbox_wait_ms:
             continue
         wait = result.outbox_wait_ms
         lines.append(
             f"  outbox wait under load, {result.name}: created_at -> relay claim p50 {_ms(percentile(wait, 50))} ms,"
             f" p99 {_ms(percentile(wait, 99))} ms"
         )
-    if full and hand:
-        lines += [
-            "",
-            f"  ratio full stack / hand-written: throughput {_ratio(full.per_second, hand.per_second)}"
-            f" (target ≥ 1.00x), p50 latency {_ratio(full.p(50), hand.p(50))},"
-            f" p99 latency {_ratio(full.p(99), hand.p(99))}",
-        ]
+    if full and hands:
+        lines.append("")
+        for hand in hands:
+            lines.append(
+                f"  ratio full stack / {hand.name}: throughput {_ratio(full.per_second, hand.per_second)}"
+                f" (target ≥ 1.00x), p50 latency {_ratio(full.p(50), hand.p(50))},"
+                f" p99 latency {_ratio(full.p(99), hand.p(99))}"
+            )
     if lag:
         c2c = lag.commit_to_confirm_ms
         c2p = lag.created_to_published_ms

@@ -1,13 +1,18 @@
-"""The yardstick: the same pipeline written by hand with raw asyncpg and aio-pika, in one process, no HTTP.
+"""The yardsticks: the same pipeline written by hand with raw asyncpg and aio-pika, in one process, no HTTP.
 
 Same shape as a Cohesion command and its consumer in another service:
 
 - producer: ``BEGIN; INSERT state; INSERT outbox; NOTIFY; COMMIT`` on its own database;
-- relay: woken by LISTEN/NOTIFY (1 s poll as a fallback), claims up to 500 rows with
+- relay: woken by LISTEN/NOTIFY (1 s poll as a fallback), claims up to ``batch`` rows with
   ``FOR UPDATE SKIP LOCKED``, publishes them pipelined, persistent and mandatory on a
   confirming channel, awaits every confirm, marks them published, commits;
 - consumer: a quorum queue with prefetch 50, each message ``BEGIN; INSERT inbox;
   INSERT effect; COMMIT; ack`` on a second database.
+
+Two relays are measured. ``BATCHED`` claims up to 500 rows a round, as Cohesion's relay
+does: the stricter yardstick. ``ONE_BY_ONE`` claims one row a round and awaits its
+confirm before the next: the pipeline as the issue describes it ("confirmed persistent
+publish"), without the relay batching that the issue expects to put the full stack ahead.
 
 Latency is measured as for the full stack: ``inbox.processed_at`` (``now()``, the
 consumer transaction's start) minus the producer's wall-clock send time.
@@ -29,13 +34,18 @@ import asyncpg
 from tests.bench import cpu
 from tests.bench.common import COUNCIL, PipelineResult, Scratch, drive, wait_until
 
-PRODUCER_DB = "hw_producer"
-CONSUMER_DB = "hw_consumer"
-EXCHANGE = "bench.hand.events"
-QUEUE = "bench.hand.directory"
 EVENT_TYPE = "wards.ward.registered.v1"
 CHANNEL = "bench_outbox"
-BATCH = 500
+BATCHED = 500
+ONE_BY_ONE = 1
+RELAYS = (BATCHED, ONE_BY_ONE)
+
+
+def databases(batch: int) -> tuple[str, str]:
+    """The producer's and the consumer's database for the pipeline with this relay batch (each run its own)."""
+    return f"hw{batch}_producer", f"hw{batch}_consumer"
+
+
 PREFETCH = 50
 # The services' SQLAlchemy pools hold at most 10 + 10 overflow connections; match that.
 POOL_SIZE = 20
@@ -103,9 +113,13 @@ def envelope(event_id: str, code: str) -> dict[str, Any]:
 
 
 class HandWrittenPipeline:
-    def __init__(self, scratch: Scratch, amqp_url: str) -> None:
-        self.producer_dsn = scratch.raw_dsn(f"{scratch.db_prefix}_{PRODUCER_DB}")
-        self.consumer_dsn = scratch.raw_dsn(f"{scratch.db_prefix}_{CONSUMER_DB}")
+    def __init__(self, scratch: Scratch, amqp_url: str, *, batch: int = BATCHED) -> None:
+        self.batch = batch
+        producer_db, consumer_db = databases(batch)
+        self.producer_dsn = scratch.raw_dsn(f"{scratch.db_prefix}_{producer_db}")
+        self.consumer_dsn = scratch.raw_dsn(f"{scratch.db_prefix}_{consumer_db}")
+        # An exchange and queue per run, so one run's events never reach the other's queue.
+        self.exchange_name, self.queue = f"bench.hand.events.{batch}", f"bench.hand.directory.{batch}"
         self.amqp_url = amqp_url
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -127,11 +141,13 @@ class HandWrittenPipeline:
         self.publish_connection = await aio_pika.connect_robust(self.amqp_url)
         self.consume_connection = await aio_pika.connect_robust(self.amqp_url)
         publish_channel = await self.publish_connection.channel(publisher_confirms=True, on_return_raises=True)
-        self.exchange = await publish_channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        self.exchange = await publish_channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
         consume_channel = await self.consume_connection.channel()
         await consume_channel.set_qos(prefetch_count=PREFETCH)
-        queue = await consume_channel.declare_queue(QUEUE, durable=True, arguments={"x-queue-type": "quorum"})
-        await queue.bind(EXCHANGE, EVENT_TYPE)
+        queue = await consume_channel.declare_queue(self.queue, durable=True, arguments={"x-queue-type": "quorum"})
+        await queue.bind(self.exchange_name, EVENT_TYPE)
         await queue.consume(self._on_message)
         self._tasks.append(asyncio.create_task(self._relay(), name="hand-written-relay"))
         return self
@@ -182,7 +198,7 @@ class HandWrittenPipeline:
                 print(f"hand-written relay round failed: {exc!r}")
                 await asyncio.sleep(0.2)
                 continue
-            if published >= BATCH:
+            if published >= self.batch:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -193,7 +209,7 @@ class HandWrittenPipeline:
             rows = await self.relay_db.fetch(
                 "SELECT seq, event_id, event_type, envelope::text AS body FROM outbox"
                 " WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-                BATCH,
+                self.batch,
             )
             if not rows:
                 return 0
@@ -291,8 +307,15 @@ async def run_round(
     return sent, await pipeline.processed(ids), first, accepted
 
 
-async def run(scratch: Scratch, amqp_url: str, *, commands: int, concurrency: int, warmup: int) -> PipelineResult:
-    async with HandWrittenPipeline(scratch, amqp_url) as pipeline:
+def name_of(batch: int) -> str:
+    return "hand-written, relay batches" if batch > 1 else "hand-written, 1 confirm/round"
+
+
+async def run(
+    scratch: Scratch, amqp_url: str, *, commands: int, concurrency: int, warmup: int, batch: int = BATCHED
+) -> PipelineResult:
+    """One measured run; call it once per database pair (the tables are created fresh)."""
+    async with HandWrittenPipeline(scratch, amqp_url, batch=batch) as pipeline:
         if warmup:
             await run_round(pipeline, prefix="W05", commands=warmup, concurrency=concurrency, timeout=60)
         cpu_before = cpu.snapshot()
@@ -303,7 +326,7 @@ async def run(scratch: Scratch, amqp_url: str, *, commands: int, concurrency: in
         cpu_used = cpu.per_command(cpu_before, cpu.snapshot(), commands)
     latencies = tuple((done[e] - sent[e]) * 1000 for e in sent)
     return PipelineResult(
-        name="hand-written asyncpg + aio-pika",
+        name=name_of(batch),
         commands=commands,
         concurrency=concurrency,
         seconds=max(done.values()) - first,
