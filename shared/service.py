@@ -92,9 +92,10 @@ class Runtime:
             self.responders.register(responder)
         self.rpc = RpcClient(self.settings.amqp_url, self.definition.name)
         self.relay = OutboxRelay(
-            self.broker,
+            amqp_url=self.settings.amqp_url,
             database_url=self.settings.db_url,
             application_name=f"cohesion-{self.definition.name} relay",
+            app_id=f"cohesion-{self.definition.name}",
             batch_size=self.settings.relay_batch_size,
             poll_seconds=self.settings.relay_poll_seconds,
         )
@@ -113,7 +114,7 @@ class Runtime:
 
     async def start(self) -> None:
         self.tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
-        self.tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self.tasks.append(asyncio.create_task(self.relay.run_on_own_loop(), name="outbox-relay"))
         self.tasks.append(asyncio.create_task(self._watch_queue_depths(), name="queue-watch"))
         for schedule in self.definition.schedules:
             self.tasks.append(asyncio.create_task(self._every(schedule), name=f"schedule-{schedule.name}"))

@@ -39,8 +39,8 @@ async def run(vhost: str, *, rate: float, seconds: float) -> LagResult:
 
     original = runtime.relay._publish
 
-    async def timed_publish(row: Any) -> None:
-        await original(row)
+    async def timed_publish(channel: Any, row: Any) -> None:
+        await original(channel, row)
         confirmed[row["event_id"]] = time.time()
 
     runtime.relay._publish = timed_publish  # type: ignore[method-assign]

@@ -8,6 +8,7 @@ import dataclasses
 import gc
 import itertools
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
@@ -284,6 +285,36 @@ async def test_the_relay_survives_losing_its_database_connections(probe):
     later = await emit(runtime, *(ward_event(f"E05{i:06d}") for i in range(5, 10)))
     await eventually(lambda: _published_all(runtime, 10), timeout=30)
     assert len({e.id for e in first + later}) == 10
+
+
+async def test_the_relay_publishes_while_the_services_own_event_loop_is_busy(probe, amqp_url):
+    """The relay has a loop (and thread) of its own: under a full load of HTTP requests, confirms
+    handled one turn of the service's loop at a time had kept events in the outbox for seconds."""
+    runtime, settings = probe
+    async with Tap(amqp_url) as tap:
+        [event] = await emit(runtime, ward_event("E05000031"))
+
+        def published_meanwhile() -> bool:
+            # Holds the service's loop (this thread) until the event is marked published, or 20 s.
+            async def poll() -> bool:
+                conn = await asyncpg.connect(asyncpg_dsn(settings.db_url))
+                try:
+                    for _ in range(200):
+                        if await conn.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", event.id):
+                            return True
+                        await asyncio.sleep(0.1)
+                    return False
+                finally:
+                    await conn.close()
+
+            outcome: list[bool] = []
+            worker = threading.Thread(target=lambda: outcome.append(asyncio.run(poll())))
+            worker.start()
+            worker.join()
+            return outcome == [True]
+
+        assert published_meanwhile()
+        await eventually(lambda: _async(event.id in tap.ids()))
 
 
 async def test_two_relays_publish_each_event_once_and_keep_each_aggregates_order(settings_for_test, amqp_url):
