@@ -7,12 +7,11 @@ own, through asyncpg directly: a round is BEGIN, one claiming statement, the
 mark and COMMIT, and at low load the relay runs a round per commit, where going
 through the ORM's pool and session cost more than the statements.
 
-It publishes on a broker connection of its own too, handing each frame to the
-connection's writer without waiting for it to be written (``wait=False``), then
-awaiting every confirm together. aio-pika's ``publish`` waits for the write while
-holding the channel's lock, so a batch took one turn of the event loop per event:
-while the same process served a full load of HTTP requests, a batch of 500 took
-10 s or more, and events waited in the outbox that long. Several relays may run: each
+It runs on an event loop and in a thread of its own (``run_on_own_loop``, see there
+why), with a broker connection of its own. Each publish hands its frames to the
+connection's writer without waiting for them to be written (``wait=False``) and
+awaits only the broker's confirm: aio-pika's ``publish`` would hold the channel's
+lock until the writer had run, one turn of the loop per event. Several relays may run: each
 batch first takes transaction-scoped advisory locks on outbox partitions, and
 an aggregate's events always fall in one partition, so two relays never
 interleave one aggregate's events. A failed publish leaves that event and the
