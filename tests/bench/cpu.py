@@ -1,7 +1,8 @@
 """CPU time by component (Linux ``/proc``), to show where a pipeline's time goes on this machine.
 
 A snapshot sums user+system CPU of every process by component: PostgreSQL
-backends, the RabbitMQ node, named processes (the services) and this process;
+backends, the RabbitMQ node, named processes (the services, with their worker
+processes when ``COHESION_WORKERS`` > 1) and this process;
 everything else is "other" (e.g. another test run sharing the machine).
 """
 
@@ -29,8 +30,11 @@ def snapshot(named: Mapping[str, int] | None = None) -> dict[str, float]:
         comm = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
         seconds = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+        parent = int(fields[1])
         if pid in by_pid:
             used[by_pid[pid]] += seconds
+        elif parent in by_pid:  # a service's worker process (uvicorn --workers)
+            used[by_pid[parent]] += seconds
         elif pid == me:
             used["benchmark client"] += seconds
         elif comm == "postgres":
