@@ -72,15 +72,6 @@ class Ward:
     longitude: float | None = None
     locality: Locality | None = None
 
-    def differs_from(self, other: Ward) -> bool:
-        return (self.name, self.boundary_set, self.locality, self.latitude, self.longitude) != (
-            other.name,
-            other.boundary_set,
-            other.locality,
-            other.latitude,
-            other.longitude,
-        )
-
 
 # --- Elected members ------------------------------------------------------------------------------
 

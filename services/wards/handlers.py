@@ -55,41 +55,66 @@ def read_reference_wards(path: Path = REFERENCE_WARDS) -> list[Ward]:
         ]
 
 
+# Every ward of a call in one statement: new codes inserted, changed wards of the same council
+# updated. It returns exactly those codes: an unchanged ward, or another council's, comes back absent.
+_REGISTER_WARDS = """
+    INSERT INTO wards AS w
+        (gss_code, name, local_authority_gss, local_authority_name, boundary_set, locality, latitude, longitude)
+    SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
+                         $7::float8[], $8::float8[])
+    ON CONFLICT (gss_code) DO UPDATE
+        SET name = EXCLUDED.name, boundary_set = EXCLUDED.boundary_set, locality = EXCLUDED.locality,
+            latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude
+        WHERE w.local_authority_gss = EXCLUDED.local_authority_gss
+          AND (w.name, w.boundary_set, w.locality, w.latitude, w.longitude) IS DISTINCT FROM
+              (EXCLUDED.name, EXCLUDED.boundary_set, EXCLUDED.locality, EXCLUDED.latitude, EXCLUDED.longitude)
+    RETURNING gss_code
+"""
+_OTHER_COUNCILS_CODES = """
+    SELECT w.gss_code FROM wards w JOIN unnest($1::varchar[], $2::varchar[]) AS i(gss_code, council) USING (gss_code)
+    WHERE w.local_authority_gss <> i.council ORDER BY 1
+"""
+
+
 async def register_wards(uow: UnitOfWork, incoming: Iterable[Ward]) -> list[Ward]:
     """Add new wards and update changed ones; each new or changed ward is published once.
 
     A code already registered to another council is refused, and the whole call with it:
-    a council registers and renames only its own wards.
+    a council registers and renames only its own wards. The same code twice in one call
+    counts once, as given last.
     """
-    incoming = list(incoming)
-    known = {
-        w.gss_code: w
-        for w in await uow.session.scalars(select(Ward).where(wards.c.gss_code.in_({w.gss_code for w in incoming})))
-    }
-    taken = sorted(
-        {
-            w.gss_code
-            for w in incoming
-            if w.gss_code in known and known[w.gss_code].local_authority_gss != w.local_authority_gss
-        }
-    )
-    if taken:
-        raise WardOfAnotherCouncil(
-            f"Ward {', '.join(taken)} is registered to another council; a council registers only its own wards.",
-            gss_codes=taken,
+    wards_by_code = {w.gss_code: w for w in incoming}
+    given = list(wards_by_code.values())
+    db = await uow.driver()
+    changed_codes = {
+        row["gss_code"]
+        for row in await db.fetch(
+            _REGISTER_WARDS,
+            [w.gss_code for w in given],
+            [w.name for w in given],
+            [w.local_authority_gss for w in given],
+            [w.local_authority_name for w in given],
+            [w.boundary_set for w in given],
+            [w.locality for w in given],
+            [w.latitude for w in given],
+            [w.longitude for w in given],
         )
-    changed: list[Ward] = []
-    for ward in incoming:
-        existing = known.get(ward.gss_code)
-        if existing is None:
-            uow.session.add(ward)
-            known[ward.gss_code] = ward  # the same code twice in one call: the second is an update
-        elif ward.differs_from(existing):
-            existing.name, existing.boundary_set, existing.locality = ward.name, ward.boundary_set, ward.locality
-            existing.latitude, existing.longitude = ward.latitude, ward.longitude
-        else:
-            continue
-        changed.append(ward)
+    }
+    unchanged = [w for w in given if w.gss_code not in changed_codes]
+    if unchanged:
+        taken = [
+            row["gss_code"]
+            for row in await db.fetch(
+                _OTHER_COUNCILS_CODES, [w.gss_code for w in unchanged], [w.local_authority_gss for w in unchanged]
+            )
+        ]
+        if taken:
+            raise WardOfAnotherCouncil(
+                f"Ward {', '.join(taken)} is registered to another council; a council registers only its own wards.",
+                gss_codes=taken,
+            )
+    changed = [w for w in given if w.gss_code in changed_codes]
+    for ward in changed:
         uow.emit(
             WardRegistered(
                 gss_code=ward.gss_code,

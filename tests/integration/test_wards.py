@@ -96,8 +96,19 @@ async def test_a_council_cannot_register_or_rename_another_councils_ward(setting
         async with app.state.runtime.engine.connect() as conn:
             assert (await conn.execute(text("SELECT count(*) FROM outbox WHERE subject = 'E05099999'"))).scalar() == 0
 
-        # Its own wards, the same code twice in one call, are registered as one ward.
+        # Its own wards, the same code twice in one call, are registered as one ward, as given last.
         renamed = {**new_ward, "name": "A Leeds ward, renamed"}
         response = await client.post("/v1/wards", json=[new_ward, renamed], headers=leeds)
         assert response.status_code == 201
+        assert [w["name"] for w in response.json()] == ["A Leeds ward, renamed"]
         assert (await client.get("/v1/wards/E05099999", headers=leeds)).json()["name"] == "A Leeds ward, renamed"
+
+        # The same again changes nothing and publishes nothing; a real change is published.
+        assert (await client.post("/v1/wards", json=[renamed], headers=leeds)).json() == []
+        moved = {**renamed, "latitude": 53.8}
+        assert [w["latitude"] for w in (await client.post("/v1/wards", json=[moved], headers=leeds)).json()] == [53.8]
+        async with app.state.runtime.engine.connect() as conn:
+            published = await conn.execute(
+                text("SELECT envelope->'data'->>'latitude' FROM outbox WHERE subject = 'E05099999' ORDER BY seq")
+            )
+            assert [row[0] for row in published] == [None, "53.8"]
