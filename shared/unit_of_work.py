@@ -7,6 +7,7 @@ published by the relay even if the broker is down right now.
 
 from __future__ import annotations
 
+import json
 import logging
 import zlib
 from collections.abc import Callable
@@ -15,11 +16,11 @@ from types import TracebackType
 from typing import Any
 
 import asyncpg
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import audit_log, inbox, scheduled_occurrences
+from shared.db import inbox, scheduled_occurrences
 from shared.events import Envelope, EventData, new_envelope
 from shared.telemetry import current_trace_id, current_traceparent
 
@@ -43,20 +44,26 @@ _FIRST_OCCURRENCE = (
 )
 # Run only so that SQLAlchemy opens the transaction (it sends BEGIN with its first statement).
 _OPEN_TRANSACTION = text("SELECT 1")
-# Every event of the unit in one statement, in the order emitted (the relay publishes by seq), and the
-# NOTIFY that wakes the relays (delivered only once the transaction commits) in the same round trip:
-# PostgreSQL runs a data-modifying WITH whether or not the query reads it.
-# The envelope goes in as the JSON text the CloudEvents SDK wrote, cast by PostgreSQL, rather than
-# parsed into objects here only for the driver to write them out again.
-_WRITE_OUTBOX = f"""
+# A unit's events (in the order emitted: the relay publishes by seq), its audit entries and the
+# NOTIFY that wakes the relays (delivered only once the transaction commits, and only when there
+# are events) in one statement, one round trip: PostgreSQL runs a data-modifying WITH whether or
+# not the query reads it. The envelope goes in as the JSON text the CloudEvents SDK wrote, cast by
+# PostgreSQL, rather than parsed into objects here only for the driver to write them out again.
+_WRITE_UNIT = f"""
     WITH written AS (
         INSERT INTO outbox (event_id, event_type, subject, council, partition, envelope, traceparent)
         SELECT u.event_id, u.event_type, u.subject, u.council, u.partition, u.envelope::jsonb, u.traceparent
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::text[])
              WITH ORDINALITY AS u(event_id, event_type, subject, council, partition, envelope, traceparent, n)
         ORDER BY u.n
+    ), audited AS (
+        INSERT INTO audit_log (actor, organisation, council, action, subject, detail, trace_id)
+        SELECT a.actor, a.organisation, a.council, a.action, a.subject, a.detail::jsonb, a.trace_id
+        FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+             WITH ORDINALITY AS a(actor, organisation, council, action, subject, detail, trace_id, n)
+        ORDER BY a.n
     )
-    SELECT pg_notify('{OUTBOX_CHANNEL}', '')
+    SELECT pg_notify('{OUTBOX_CHANNEL}', '') WHERE cardinality($1::text[]) > 0
 """
 
 
@@ -164,11 +171,11 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.flush()
-        if self._events:
-            events = self._events
+        if self._events or self._audit:
+            events, audit = self._events, self._audit
             db = await self.driver()
             await db.execute(
-                _WRITE_OUTBOX,
+                _WRITE_UNIT,
                 [e.id for e in events],
                 [e.type for e in events],
                 [e.subject for e in events],
@@ -176,9 +183,14 @@ class UnitOfWork:
                 [partition_of(e.subject) for e in events],
                 [e.to_json_bytes().decode() for e in events],
                 [e.traceparent for e in events],
+                [a["actor"] for a in audit],
+                [a["organisation"] for a in audit],
+                [a["council"] for a in audit],
+                [a["action"] for a in audit],
+                [a["subject"] for a in audit],
+                [None if a["detail"] is None else json.dumps(a["detail"]) for a in audit],
+                [a["trace_id"] for a in audit],
             )
-        if self._audit:
-            await self.session.execute(insert(audit_log), self._audit)
         await self.session.commit()
         self._events = []
         self._audit = []

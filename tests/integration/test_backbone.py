@@ -108,6 +108,33 @@ async def test_a_rolled_back_command_publishes_nothing_and_a_committed_one_exact
         assert await outbox_counts(runtime) == (1, 1)
 
 
+async def test_a_units_audit_entries_are_written_whole_with_its_events_or_not_at_all(probe):
+    runtime, _ = probe
+    officer = Actor("officer-7", organisation="Rotherham MBC", council=COUNCIL)
+    async with runtime.uow(officer) as uow:
+        uow.audit("probe.rolled_back", "E05000041")
+        # leaving without commit
+    async with runtime.uow(officer) as uow:
+        uow.emit(ward_event("E05000042"), subject="E05000042", council=COUNCIL)
+        uow.audit("probe.first", "E05000042", codes=["E05000042"], count=1)
+        uow.audit("probe.second", None)
+        await uow.commit()
+    async with runtime.uow(officer) as uow:  # an entry without events wakes no relay but is kept
+        uow.audit("probe.alone", "E05000043")
+        await uow.commit()
+
+    async with runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(audit_log).order_by(audit_log.c.id))).mappings().all()
+    assert [(r["action"], r["subject"], r["detail"]) for r in rows] == [
+        ("probe.first", "E05000042", {"codes": ["E05000042"], "count": 1}),
+        ("probe.second", None, None),
+        ("probe.alone", "E05000043", None),
+    ]
+    assert {(r["actor"], r["organisation"], r["council"]) for r in rows} == {("officer-7", "Rotherham MBC", COUNCIL)}
+    total, _ = await outbox_counts(runtime)
+    assert total == 1
+
+
 async def test_statements_through_the_driver_share_the_units_transaction(probe):
     """UnitOfWork.driver (asyncpg itself, for hot paths) is rolled back and committed with the unit."""
     runtime, _ = probe
