@@ -58,6 +58,11 @@ class ServiceDefinition:
     responders: Sequence[Responder[Any, Any]] = ()
     schedules: Sequence[Schedule] = ()
     version: str = "1.0.0"
+    # Where the outbox relay runs: in a thread with an event loop of its own (the default), so that
+    # a full load of HTTP requests cannot hold its rounds up (see OutboxRelay.run_on_own_loop), or
+    # on the service's loop, for a service whose relay is as busy as the rest of it (notifications:
+    # an outcome event per delivery), where the two threads' contention for the GIL cost more.
+    relay_on_own_loop: bool = True
 
 
 @dataclass
@@ -114,7 +119,8 @@ class Runtime:
 
     async def start(self) -> None:
         self.tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
-        self.tasks.append(asyncio.create_task(self.relay.run_on_own_loop(), name="outbox-relay"))
+        relaying = self.relay.run_on_own_loop() if self.definition.relay_on_own_loop else self.relay.run()
+        self.tasks.append(asyncio.create_task(relaying, name="outbox-relay"))
         self.tasks.append(asyncio.create_task(self._watch_queue_depths(), name="queue-watch"))
         for schedule in self.definition.schedules:
             self.tasks.append(asyncio.create_task(self._every(schedule), name=f"schedule-{schedule.name}"))
