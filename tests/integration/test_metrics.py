@@ -89,6 +89,18 @@ async def test_the_outbox_the_consumers_and_their_queues_are_measured(settings_f
         depths = await eventually(depths_read)
         assert value(depths, "cohesion_queue_depth", queue=consumer.name) == 0
 
+        # HTTP requests, by route and status: the scrapes above are requests too.
+        served = await scrape(client)
+        assert (
+            value(
+                served,
+                "http_server_request_duration_seconds_count",
+                http_route="/metrics",
+                http_response_status_code="200",
+            )
+            >= 2
+        )
+
 
 async def test_deliveries_and_webhook_latency_are_counted_once_committed(settings_for_test, amqp_url):
     settings = settings_for_test("notifications")

@@ -52,12 +52,32 @@ async def test_the_trace_of_a_command_reaches_the_consumer_in_another_service(se
 
     spans = [s for s in exporter.get_finished_spans() if format(s.context.trace_id, "032x") == TRACE_ID]
     kinds = {(s.kind, s.name.split(" ")[0]) for s in spans}
-    assert any(s.kind == SpanKind.SERVER for s in spans), kinds  # the HTTP request
+    # The HTTP request: one server span (not one per instrumentation layer), named for its route.
+    assert [s.name for s in spans if s.kind == SpanKind.SERVER] == ["POST /v1/wards"], kinds
     assert any(
         s.kind == SpanKind.CLIENT and s.attributes and s.attributes.get("db.system") == "postgresql" for s in spans
     ), kinds
     assert (SpanKind.PRODUCER, "wards.ward.registered.v1") in kinds  # the relay's publish, after the outbox
     assert (SpanKind.CONSUMER, "test.trace-listener") in kinds  # the consumer in the other service
+    exporter.clear()
+
+
+async def test_probes_are_not_traced_and_every_response_names_its_trace(settings_for_test):
+    exporter = InMemorySpanExporter()
+    add_exporter(setup_telemetry("wards"), SimpleSpanProcessor(exporter))
+    settings = settings_for_test("wards")
+    async with running_service(wards, settings) as (_, client):
+        exporter.clear()
+        for probe in ("/healthz", "/readyz"):
+            assert (await client.get(probe)).status_code == 200
+        assert [s.name for s in exporter.get_finished_spans() if s.kind == SpanKind.SERVER] == []
+
+        response = await client.get("/v1/wards", headers=token(settings, "officer"))
+        assert response.status_code == 200
+        [server] = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.SERVER]
+        assert server.name == "GET /v1/wards"
+        assert server.attributes is not None and server.attributes.get("http.response.status_code") == 200
+        assert response.headers["x-trace-id"] == format(server.context.trace_id, "032x")
     exporter.clear()
 
 
