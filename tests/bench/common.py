@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import math
 import shlex
+import statistics
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -136,8 +137,11 @@ def render(
     hands: Sequence[PipelineResult],
     lag: LagResult | None,
     notes: Sequence[str] = (),
+    summary: Sequence[str] = (),
 ) -> str:
     lines = ["", "Cohesion benchmark", f"  command: {command_line}", ""]
+    if summary:
+        lines += [*summary, "", "  the last round:"]
     header = f"  {'pipeline':<34} {'commands':>8} {'conc.':>5} {'cmd/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'accept/s':>9}"
     lines += [header, "  " + "-" * (len(header) - 2)]
     results = [r for r in (full, *hands) if r is not None]
@@ -185,6 +189,31 @@ def render(
         lines += ["", "  notes:"] + [f"  - {n}" for n in notes]
     lines.append("")
     return "\n".join(lines)
+
+
+def summarise(rounds: Sequence[tuple[PipelineResult | None, Sequence[PipelineResult]]]) -> list[str]:
+    """Across rounds: each pipeline's throughput, and the full stack's ratio to each yardstick as
+    measured within the same round (so a drift in the machine's speed between rounds cancels out)."""
+    by_name: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    for full, hands in rounds:
+        for result in (full, *hands):
+            if result is not None:
+                by_name.setdefault(result.name, []).append(result.per_second)
+        for hand in hands:
+            if full is not None and hand.per_second:
+                ratios.setdefault(hand.name, []).append(full.per_second / hand.per_second)
+    lines = [f"  {len(rounds)} rounds, alternating which pipeline runs first:"]
+    for name, rates in by_name.items():
+        each = ", ".join(f"{r:,.0f}" for r in rates)
+        lines.append(f"    {name:<34} cmd/s median {statistics.median(rates):,.0f} (each round: {each})")
+    for name, values in ratios.items():
+        each = ", ".join(f"{v:.2f}x" for v in values)
+        lines.append(
+            f"    ratio full stack / {name}: median {statistics.median(values):.2f}x,"
+            f" range {min(values):.2f}-{max(values):.2f}x (each round: {each}; target ≥ 1.00x)"
+        )
+    return lines
 
 
 async def drive(commands: int, concurrency: int, send: Callable[[int], Awaitable[None]]) -> None:

@@ -51,6 +51,7 @@ PREFETCH = 50
 POOL_SIZE = 20
 
 _PRODUCER_SCHEMA = """
+DROP TABLE IF EXISTS ward, outbox;
 CREATE TABLE ward (
     gss_code text PRIMARY KEY,
     name text NOT NULL,
@@ -71,6 +72,7 @@ CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
 """
 
 _CONSUMER_SCHEMA = """
+DROP TABLE IF EXISTS inbox, ward_directory;
 CREATE TABLE inbox (
     consumer text NOT NULL,
     event_id text NOT NULL,
@@ -314,7 +316,7 @@ def name_of(batch: int) -> str:
 async def run(
     scratch: Scratch, amqp_url: str, *, commands: int, concurrency: int, warmup: int, batch: int = BATCHED
 ) -> PipelineResult:
-    """One measured run; call it once per database pair (the tables are created fresh)."""
+    """One measured run; its tables are created afresh each time."""
     async with HandWrittenPipeline(scratch, amqp_url, batch=batch) as pipeline:
         if warmup:
             await run_round(pipeline, prefix="W05", commands=warmup, concurrency=concurrency, timeout=60)
