@@ -8,8 +8,7 @@ one request after another, by calling the ASGI app directly (no HTTP client, no
 socket, no uvicorn), on uvloop as uvicorn runs it. The relay is stopped once the
 service is up, so the figure is the request path alone: auth, validation, the
 middleware, the unit of work and its statements, the response. It prints, per
-round, the process's CPU time and the wall time per command; the database's own
-CPU is in neither. Compare two commits by alternating runs of each.
+round, this process's CPU time, PostgreSQL's CPU time and the wall time per command. Compare two commits by alternating runs of each.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ import uvloop
 from starlette.types import Message
 
 from services.wards.app import definition
+from tests.bench import cpu
 from tests.bench.common import scratch
 from tests.support import running_service, test_settings, token
 
@@ -66,6 +66,11 @@ def request_scope(headers: list[tuple[bytes, bytes]], length: int) -> dict[str, 
     }
 
 
+def postgres_seconds() -> float:
+    """CPU seconds used so far by PostgreSQL's live processes."""
+    return cpu.snapshot().get("postgresql", 0.0)
+
+
 async def main(args: argparse.Namespace, command_line: str) -> int:
     async with scratch(["wards"]) as made:
         settings = test_settings("wards", made.vhost, db_prefix=made.db_prefix)
@@ -102,21 +107,25 @@ async def main(args: argparse.Namespace, command_line: str) -> int:
             for _ in range(args.warmup):
                 await command(f"E07{next(codes):06d}")
             cpu_us: list[float] = []
+            pg_us: list[float] = []
             wall_us: list[float] = []
             for _ in range(args.rounds):
-                cpu, wall = time.process_time(), time.perf_counter()
+                started_cpu, started_pg, started = time.process_time(), postgres_seconds(), time.perf_counter()
                 for _ in range(args.commands):
                     await command(f"E05{next(codes):06d}")
-                cpu_us.append((time.process_time() - cpu) / args.commands * 1e6)
-                wall_us.append((time.perf_counter() - wall) / args.commands * 1e6)
+                cpu_us.append((time.process_time() - started_cpu) / args.commands * 1e6)
+                pg_us.append((postgres_seconds() - started_pg) / args.commands * 1e6)
+                wall_us.append((time.perf_counter() - started) / args.commands * 1e6)
             await asyncio.sleep(0)
     print()
     print("wards request path, in-process, one command at a time")
     print(f"  command: {command_line}")
     print(f"  CPU µs/command by round:  {'  '.join(f'{v:,.0f}' for v in cpu_us)}")
+    print(f"  PostgreSQL CPU µs/command by round: {'  '.join(f'{v:,.0f}' for v in pg_us)}")
     print(f"  wall µs/command by round: {'  '.join(f'{v:,.0f}' for v in wall_us)}")
     print(f"  CPU µs/command: min {min(cpu_us):,.0f}, median {statistics.median(cpu_us):,.0f}")
-    print("  (this process's CPU: the service and the driving loop; PostgreSQL's own CPU is not in it)")
+    print(f"  PostgreSQL CPU µs/command: min {min(pg_us):,.0f}, median {statistics.median(pg_us):,.0f}")
+    print("  (CPU: this process's, i.e. the service and the driving loop; PostgreSQL's: its backends', whoever's)")
     return 0
 
 
