@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import uvloop
 
 from shared.db import asyncpg_dsn
 from shared.settings import Settings
@@ -237,17 +238,30 @@ async def wait_until(
         await asyncio.sleep(interval)
 
 
+def by_round(label: str, values: Sequence[float]) -> list[str]:
+    """A figure per round, then its minimum and median: the lines an in-process benchmark prints."""
+    return [
+        f"  {label} by round: {'  '.join(f'{v:,.0f}' for v in values)}",
+        f"  {label}: min {min(values):,.0f}, median {statistics.median(values):,.0f}",
+    ]
+
+
 def run_benchmark(
     module: str,
     parse: Callable[[list[str]], argparse.Namespace],
     main: Callable[[argparse.Namespace, str], Coroutine[Any, Any, int]],
+    *,
+    on_uvloop: bool = False,
 ) -> None:
-    """``python -m <module>``: parse the arguments, run, print the command that reproduces the figures."""
+    """``python -m <module>``: parse the arguments, run, print the command that reproduces the figures.
+
+    ``on_uvloop``: run on uvloop, as uvicorn runs a service, for a benchmark that embeds one.
+    """
     argv = sys.argv[1:]
     args = parse(argv)
     command_line = shlex.join(["uv", "run", "python", "-m", module, *argv])
     try:
-        sys.exit(asyncio.run(main(args, command_line)))
+        sys.exit((uvloop.run if on_uvloop else asyncio.run)(main(args, command_line)))
     except KeyboardInterrupt:
         print("interrupted; scratch vhost and databases removed", file=sys.stderr)
         sys.exit(130)

@@ -15,19 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shlex
-import statistics
-import sys
 import time
 
 import aio_pika
 import asyncpg
-import uvloop
 
 from services.grants.app import definition
 from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE, new_envelope
 from shared.events.catalogue.wards import WardRegistered
-from tests.bench.common import COUNCIL, scratch
+from tests.bench.common import COUNCIL, by_round, run_benchmark, scratch
 from tests.support import amqp_url_for_vhost, running_service, test_settings
 
 CONSUMER = "grants.ward-directory"
@@ -100,13 +96,11 @@ async def main(args: argparse.Namespace, command_line: str) -> int:
     print()
     print(f"{CONSUMER} consumer, in-process, draining a full queue")
     print(f"  command: {command_line}")
-    print(f"  CPU µs/event by round: {'  '.join(f'{v:,.0f}' for v in cpu_us)}")
-    print(f"  CPU µs/event: min {min(cpu_us):,.0f}, median {statistics.median(cpu_us):,.0f}")
+    for line in by_round("CPU µs/event", cpu_us):
+        print(line)
     print("  (this process's CPU, with a count query every 50 ms; PostgreSQL's and RabbitMQ's are not in it)")
     return 0
 
 
 if __name__ == "__main__":
-    argv = sys.argv[1:]
-    command_line = shlex.join(["uv", "run", "python", "-m", "tests.bench.consumer", *argv])
-    sys.exit(uvloop.run(main(parse(argv), command_line)))
+    run_benchmark("tests.bench.consumer", parse, main, on_uvloop=True)

@@ -17,17 +17,13 @@ import argparse
 import asyncio
 import json
 import random
-import shlex
-import statistics
-import sys
 import time
 
-import uvloop
 from starlette.types import Message
 
 from services.wards.app import definition
 from tests.bench import cpu
-from tests.bench.common import scratch
+from tests.bench.common import by_round, run_benchmark, scratch
 from tests.support import running_service, test_settings, token
 
 
@@ -120,16 +116,15 @@ async def main(args: argparse.Namespace, command_line: str) -> int:
     print()
     print("wards request path, in-process, one command at a time")
     print(f"  command: {command_line}")
-    print(f"  CPU µs/command by round:  {'  '.join(f'{v:,.0f}' for v in cpu_us)}")
-    print(f"  PostgreSQL CPU µs/command by round: {'  '.join(f'{v:,.0f}' for v in pg_us)}")
-    print(f"  wall µs/command by round: {'  '.join(f'{v:,.0f}' for v in wall_us)}")
-    print(f"  CPU µs/command: min {min(cpu_us):,.0f}, median {statistics.median(cpu_us):,.0f}")
-    print(f"  PostgreSQL CPU µs/command: min {min(pg_us):,.0f}, median {statistics.median(pg_us):,.0f}")
+    for line in (
+        *by_round("CPU µs/command", cpu_us),
+        *by_round("PostgreSQL CPU µs/command", pg_us),
+        *by_round("wall µs/command", wall_us),
+    ):
+        print(line)
     print("  (CPU: this process's, i.e. the service and the driving loop; PostgreSQL's: its backends', whoever's)")
     return 0
 
 
 if __name__ == "__main__":
-    argv = sys.argv[1:]
-    command_line = shlex.join(["uv", "run", "python", "-m", "tests.bench.request", *argv])
-    sys.exit(uvloop.run(main(parse(argv), command_line)))
+    run_benchmark("tests.bench.request", parse, main, on_uvloop=True)
