@@ -83,8 +83,11 @@ async def main(args: argparse.Namespace, command_line: str) -> int:
                 codes = iter(range(random.randrange(0, 500_000), 1_000_000))
                 for number in range(args.rounds + 1):  # the first round warms up, unmeasured
                     await subscriber.stop()
+                    before = await processed()
                     await fill(amqp_url_for_vhost(made.vhost), [f"E05{next(codes):06d}" for _ in range(args.events)])
-                    target = await processed() + args.events
+                    if await processed() != before:
+                        raise RuntimeError(f"{CONSUMER} went on consuming while paused: the figures would be wrong")
+                    target = before + args.events
                     cpu = time.process_time()
                     await subscriber.start()
                     while await processed() < target:
