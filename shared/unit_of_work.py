@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from sqlalchemy import bindparam, text
@@ -71,6 +71,18 @@ def partition_of(subject: str) -> int:
     return zlib.crc32(subject.encode()) % OUTBOX_PARTITIONS
 
 
+class AuditEntry(NamedTuple):
+    """One line of ``audit_log``, as a unit writes it at commit (``detail`` already JSON)."""
+
+    actor: str
+    organisation: str | None
+    council: str | None
+    action: str
+    subject: str | None
+    detail: str | None
+    trace_id: str | None
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who a command is done by: a person's token subject, a consumer or the scheduler."""
@@ -86,7 +98,7 @@ class UnitOfWork:
         self.service = service
         self.actor = actor
         self._events: list[Envelope] = []
-        self._audit: list[dict[str, Any]] = []
+        self._audit: list[AuditEntry] = []
         self._outcome_callbacks: list[Callable[[bool], None]] = []
 
     async def __aenter__(self) -> UnitOfWork:
@@ -142,15 +154,15 @@ class UnitOfWork:
 
     def audit(self, action: str, subject: str | None = None, **detail: Any) -> None:
         self._audit.append(
-            {
-                "actor": self.actor.subject,
-                "organisation": self.actor.organisation,
-                "council": self.actor.council,
-                "action": action,
-                "subject": subject,
-                "detail": detail or None,
-                "trace_id": current_trace_id(),
-            }
+            AuditEntry(
+                actor=self.actor.subject,
+                organisation=self.actor.organisation,
+                council=self.actor.council,
+                action=action,
+                subject=subject,
+                detail=json.dumps(detail) if detail else None,
+                trace_id=current_trace_id(),
+            )
         )
 
     @property
@@ -183,13 +195,13 @@ class UnitOfWork:
                 [partition_of(e.subject) for e in events],
                 [e.to_json_bytes().decode() for e in events],
                 [e.traceparent for e in events],
-                [a["actor"] for a in audit],
-                [a["organisation"] for a in audit],
-                [a["council"] for a in audit],
-                [a["action"] for a in audit],
-                [a["subject"] for a in audit],
-                [None if a["detail"] is None else json.dumps(a["detail"]) for a in audit],
-                [a["trace_id"] for a in audit],
+                [a.actor for a in audit],
+                [a.organisation for a in audit],
+                [a.council for a in audit],
+                [a.action for a in audit],
+                [a.subject for a in audit],
+                [a.detail for a in audit],
+                [a.trace_id for a in audit],
             )
         await self.session.commit()
         self._events = []
