@@ -85,14 +85,14 @@ class Runtime:
         )
         self.consumers = ConsumerRuntime(
             self.broker,
-            self.sessions,
+            self.engine,
             self.definition.name,
             retry_delays_ms=self.settings.retry_delays_ms,
             max_attempts=self.settings.max_attempts,
         )
         for consumer in self.definition.consumers:
             self.consumers.register(consumer)
-        self.responders = ResponderRuntime(self.broker, self.sessions, self.definition.name)
+        self.responders = ResponderRuntime(self.broker, self.engine, self.definition.name)
         for responder in self.definition.responders:
             self.responders.register(responder)
         self.rpc = RpcClient(self.settings.amqp_url, self.definition.name)
@@ -111,7 +111,7 @@ class Runtime:
         return self.definition.name
 
     def uow(self, actor: Actor) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.definition.name, actor)
+        return UnitOfWork(self.engine, self.definition.name, actor)
 
     async def call(self, procedure: Procedure[Req, Resp], request: Req, *, timeout: float | None = None) -> Resp:
         """Ask another service (see ``shared.messaging.rpc``): its typed answer, or a typed ``RpcError``."""

@@ -16,11 +16,8 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 import asyncpg
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from shared.db import inbox, scheduled_occurrences
 from shared.events import Envelope, EventData, new_envelope
 from shared.telemetry import current_trace_id, current_traceparent
 
@@ -29,21 +26,15 @@ log = logging.getLogger(__name__)
 OUTBOX_CHANNEL = "cohesion_outbox"
 OUTBOX_PARTITIONS = 16
 
-# Built once: constructing a statement costs more than running it on a busy consumer.
-_RECORD_PROCESSED = (
-    pg_insert(inbox)
-    .values(consumer=bindparam("consumer"), event_id=bindparam("event_id"), event_type=bindparam("event_type"))
-    .on_conflict_do_nothing()
-    .returning(inbox.c.event_id)
-)
-_FIRST_OCCURRENCE = (
-    pg_insert(scheduled_occurrences)
-    .values(kind=bindparam("kind"), key=bindparam("key"))
-    .on_conflict_do_nothing()
-    .returning(scheduled_occurrences.c.key)
-)
-# Run only so that SQLAlchemy opens the transaction (it sends BEGIN with its first statement).
-_OPEN_TRANSACTION = text("SELECT 1")
+# Every consumed event runs it, straight on the driver: SQLAlchemy's work per statement cost
+# more than the statement.
+_RECORD_PROCESSED = """
+    INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+    ON CONFLICT DO NOTHING RETURNING event_id
+"""
+_FIRST_OCCURRENCE = """
+    INSERT INTO scheduled_occurrences (kind, key) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING key
+"""
 # A unit's events (in the order emitted: the relay publishes by seq), its audit entries and the
 # NOTIFY that wakes the relays (delivered only once the transaction commits, and only when there
 # are events) in one statement, one round trip: PostgreSQL runs a data-modifying WITH whether or
@@ -65,6 +56,18 @@ _WRITE_UNIT = f"""
     )
     SELECT pg_notify('{OUTBOX_CHANNEL}', '') WHERE cardinality($1::text[]) > 0
 """
+
+
+async def _begin(adapted: Any) -> None:
+    """Send BEGIN on a pooled connection now, as SQLAlchemy's asyncpg adapter does before the
+    first statement it runs itself, and so that the adapter commits or rolls it back.
+
+    SQLAlchemy has no public call for this (its dialect begins lazily); the alternative, running
+    a ``SELECT 1`` through SQLAlchemy first, costs a round trip and a statement per unit.
+    ``test_unit_of_work`` fails if the adapter changes under a new SQLAlchemy.
+    """
+    if adapted._transaction is None:
+        await adapted._start_transaction()
 
 
 def partition_of(subject: str) -> int:
@@ -93,8 +96,15 @@ class Actor:
 
 
 class UnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], service: str, actor: Actor) -> None:
-        self._sessions = sessions
+    """One transaction on one pooled connection, shared by the ORM session and the driver.
+
+    The transaction is a Core connection's. The ORM session is made only when a handler asks
+    for ``session``, and joins that transaction; a hot path that needs only ``driver()`` (a
+    consumer's inbox claim and upsert, the wards upsert) never pays for an ORM session.
+    """
+
+    def __init__(self, engine: AsyncEngine, service: str, actor: Actor) -> None:
+        self._engine = engine
         self.service = service
         self.actor = actor
         self._events: list[Envelope] = []
@@ -102,8 +112,16 @@ class UnitOfWork:
         self._outcome_callbacks: list[Callable[[bool], None]] = []
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self._sessions()
-        await self.session.begin()
+        connection = await self._engine.connect()
+        try:
+            # No round trip: the driver's BEGIN goes with the first statement (or with driver()).
+            await connection.begin()
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection = connection
+        self._session: AsyncSession | None = None
+        self._driver: asyncpg.Connection | None = None
         self._events = []
         self._audit = []
         self._outcome_callbacks = []
@@ -114,10 +132,18 @@ class UnitOfWork:
     ) -> None:
         # Anything not committed explicitly is rolled back, events included.
         try:
-            await self.session.rollback()
-            await self.session.close()
+            if self._session is not None:
+                await self._session.close()
+            await self._connection.close()
         finally:
             self._tell_outcome(committed=False)
+
+    @property
+    def session(self) -> AsyncSession:
+        """The ORM session, made on first use, inside this unit's transaction."""
+        if self._session is None:
+            self._session = AsyncSession(bind=self._connection, expire_on_commit=False)
+        return self._session
 
     def on_outcome(self, callback: Callable[[bool], None]) -> None:
         """Call ``callback(True)`` once this unit has committed, or ``callback(False)`` if it ends without.
@@ -139,13 +165,11 @@ class UnitOfWork:
     async def driver(self) -> asyncpg.Connection:
         """asyncpg's connection, inside this unit's transaction: for a hot path of many small
         statements, where SQLAlchemy's work per statement costs more than the statement."""
-        raw = await (await self.session.connection()).get_raw_connection()
-        connection: asyncpg.Connection = raw.driver_connection
-        if not connection.is_in_transaction():
-            # SQLAlchemy sends BEGIN with the first statement it runs itself; until then a statement
-            # sent straight to asyncpg would commit on its own.
-            await self.session.execute(_OPEN_TRANSACTION)
-        return connection
+        if self._driver is None:
+            raw = await self._connection.get_raw_connection()
+            await _begin(raw.dbapi_connection)
+            self._driver = raw.driver_connection
+        return self._driver
 
     def emit(self, data: EventData, *, subject: str, council: str) -> Envelope:
         envelope = new_envelope(self.service, data, subject=subject, council=council, traceparent=current_traceparent())
@@ -171,18 +195,17 @@ class UnitOfWork:
 
     async def record_processed(self, consumer: str, envelope: Envelope) -> bool:
         """Claim an incoming event for a consumer; False when it was already processed."""
-        result = await self.session.execute(
-            _RECORD_PROCESSED, {"consumer": consumer, "event_id": envelope.id, "event_type": envelope.type}
-        )
-        return result.first() is not None
+        db = await self.driver()
+        return await db.fetchval(_RECORD_PROCESSED, consumer, envelope.id, envelope.type) is not None
 
     async def first_occurrence(self, kind: str, key: str) -> bool:
         """Claim a time-driven occurrence; False when it was already raised."""
-        result = await self.session.execute(_FIRST_OCCURRENCE, {"kind": kind, "key": key})
-        return result.first() is not None
+        db = await self.driver()
+        return await db.fetchval(_FIRST_OCCURRENCE, kind, key) is not None
 
     async def commit(self) -> None:
-        await self.session.flush()
+        if self._session is not None:
+            await self._session.flush()
         if self._events or self._audit:
             events, audit = self._events, self._audit
             db = await self.driver()
@@ -203,7 +226,13 @@ class UnitOfWork:
                 [a.detail for a in audit],
                 [a.trace_id for a in audit],
             )
-        await self.session.commit()
+        await self._connection.commit()
         self._events = []
         self._audit = []
         self._tell_outcome(committed=True)
+        # A unit may go on after committing: what it does next is a new transaction.
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        self._driver = None
+        await self._connection.begin()

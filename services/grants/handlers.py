@@ -12,8 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import or_, select, text
 
 from services.grants.domain import (
     AWARDED,
@@ -54,36 +53,22 @@ def now() -> datetime:
 # --- The ward directory ---------------------------------------------------------------------------
 
 
-_insert_ward = pg_insert(known_wards).values(
-    gss_code=bindparam("gss_code"),
-    name=bindparam("name"),
-    local_authority_gss=bindparam("local_authority_gss"),
-    boundary_set=bindparam("boundary_set"),
-)
-# Built once: every ward event runs it, and building the statement cost more than running it.
-_UPSERT_WARD = _insert_ward.on_conflict_do_update(
-    index_elements=[known_wards.c.gss_code],
-    set_={
-        "name": _insert_ward.excluded.name,
-        "local_authority_gss": _insert_ward.excluded.local_authority_gss,
-        "boundary_set": _insert_ward.excluded.boundary_set,
-    },
-)
+# Every ward event runs it, straight on the driver: SQLAlchemy's work per statement cost more than
+# the statement.
+_UPSERT_WARD = """
+    INSERT INTO known_wards (gss_code, name, local_authority_gss, boundary_set) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (gss_code) DO UPDATE
+        SET name = EXCLUDED.name, local_authority_gss = EXCLUDED.local_authority_gss,
+            boundary_set = EXCLUDED.boundary_set
+"""
 
 
 async def record_ward(envelope: Envelope, uow: UnitOfWork) -> None:
     """Keep grants' own copy of a ward as the wards service published it (latest wins)."""
     ward = envelope.payload()
     assert isinstance(ward, WardRegistered)
-    await uow.session.execute(
-        _UPSERT_WARD,
-        {
-            "gss_code": ward.gss_code,
-            "name": ward.name,
-            "local_authority_gss": ward.local_authority_gss,
-            "boundary_set": ward.boundary_set,
-        },
-    )
+    db = await uow.driver()
+    await db.execute(_UPSERT_WARD, ward.gss_code, ward.name, ward.local_authority_gss, ward.boundary_set)
 
 
 ward_directory = Consumer(

@@ -127,13 +127,13 @@ async def load_demo_data() -> list[str]:
             lines.append(f"grants: fund '{FUND_NAME}' already there ({fund['id']}, {fund['status']})")
 
     from services.actions.bsc_2017 import seed_2017_plan
-    from shared.db import create_engine, session_factory
+    from shared.db import create_engine
     from shared.unit_of_work import Actor, UnitOfWork
 
     actions = settings_for("actions")
     engine = create_engine(actions.db_url, pool_size=1)
     try:
-        async with UnitOfWork(session_factory(engine), "actions", Actor("system:demo-data")) as uow:
+        async with UnitOfWork(engine, "actions", Actor("system:demo-data")) as uow:
             seeded = await seed_2017_plan(uow, COUNCIL, fund_id=fund["id"])
     finally:
         await engine.dispose()

@@ -20,7 +20,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from faststream import AckPolicy
 from faststream.rabbit import QueueType, RabbitBroker, RabbitQueue
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.events import Envelope, decode_envelope
 from shared.messaging.broker import raw_message
@@ -58,14 +58,14 @@ class ConsumerRuntime:
     def __init__(
         self,
         broker: RabbitBroker,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         service: str,
         *,
         retry_delays_ms: Sequence[int],
         max_attempts: int,
     ) -> None:
         self.broker = broker
-        self.sessions = sessions
+        self.engine = engine
         self.service = service
         self.retry_delays_ms = list(retry_delays_ms)
         self.max_attempts = max_attempts
@@ -120,7 +120,7 @@ class ConsumerRuntime:
         ) as span:
             outcome = "processed"
             try:
-                async with UnitOfWork(self.sessions, self.service, Actor(f"consumer:{consumer.name}")) as uow:
+                async with UnitOfWork(self.engine, self.service, Actor(f"consumer:{consumer.name}")) as uow:
                     if await uow.record_processed(consumer.name, envelope):
                         await consumer.handle(envelope, uow)
                         await uow.commit()

@@ -44,7 +44,7 @@ from faststream import AckPolicy
 from faststream.rabbit import QueueType, RabbitBroker, RabbitQueue
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.messaging.broker import raw_message
 from shared.telemetry import current_traceparent, span_from, tracer
@@ -168,9 +168,9 @@ def responder_queue(procedure: Procedure[Any, Any]) -> RabbitQueue:
 class ResponderRuntime:
     """Subscribes each responder to its procedure's queue on the service's broker and replies to every request."""
 
-    def __init__(self, broker: RabbitBroker, sessions: async_sessionmaker[AsyncSession], service: str) -> None:
+    def __init__(self, broker: RabbitBroker, engine: AsyncEngine, service: str) -> None:
         self.broker = broker
-        self.sessions = sessions
+        self.engine = engine
         self.service = service
 
     def register(self, responder: Responder[Any, Any]) -> None:
@@ -227,7 +227,7 @@ class ResponderRuntime:
             return InvalidRequest.status, _detail(f"request is not a {procedure.request.__name__}: {exc}")
         actor = Actor(f"rpc:{procedure.name}", council=request.council)
         try:
-            async with UnitOfWork(self.sessions, self.service, actor) as uow:
+            async with UnitOfWork(self.engine, self.service, actor) as uow:
                 response = await responder.handle(request, uow)
         except RpcError as exc:
             return exc.status, _detail(exc.detail)

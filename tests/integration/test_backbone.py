@@ -158,6 +158,51 @@ async def test_statements_through_the_driver_share_the_units_transaction(probe):
     assert await kept("committed")
 
 
+async def test_the_session_and_the_driver_share_one_transaction_in_either_order_and_after_a_commit(probe):
+    """The ORM session is made only when asked for, and joins the unit's transaction whether the driver
+    ran first or not; after a commit the unit goes on in a new transaction, rolled back on leaving."""
+    runtime, _ = probe
+    by_session = text("INSERT INTO inbox (consumer, event_id, event_type) VALUES ('either-test', :id, 'x.y.z.v1')")
+    by_driver = "INSERT INTO inbox (consumer, event_id, event_type) VALUES ('either-test', $1, 'x.y.z.v1')"
+
+    async def kept() -> list[str]:
+        async with runtime.engine.connect() as conn:
+            found = await conn.execute(text("SELECT event_id FROM inbox WHERE consumer = 'either-test'"))
+            return sorted(found.scalars())
+
+    for outcome in ("left", "kept"):
+        async with runtime.uow(ACTOR) as uow:  # the driver first, then the session
+            await (await uow.driver()).execute(by_driver, f"{outcome}-driver-first-1")
+            await uow.session.execute(by_session, {"id": f"{outcome}-driver-first-2"})
+            if outcome == "kept":
+                await uow.commit()
+        async with runtime.uow(ACTOR) as uow:  # the session first, then the driver
+            await uow.session.execute(by_session, {"id": f"{outcome}-session-first-1"})
+            await (await uow.driver()).execute(by_driver, f"{outcome}-session-first-2")
+            if outcome == "kept":
+                await uow.commit()
+
+    async with runtime.uow(ACTOR) as uow:
+        await (await uow.driver()).execute(by_driver, "first-commit")
+        await uow.commit()
+        await (await uow.driver()).execute(by_driver, "second-commit-1")
+        await uow.session.execute(by_session, {"id": "second-commit-2"})
+        await uow.commit()
+        await (await uow.driver()).execute(by_driver, "after-the-last-commit")
+        await uow.session.execute(by_session, {"id": "after-the-last-commit-2"})
+        # leaving without commit
+
+    assert await kept() == [
+        "first-commit",
+        "kept-driver-first-1",
+        "kept-driver-first-2",
+        "kept-session-first-1",
+        "kept-session-first-2",
+        "second-commit-1",
+        "second-commit-2",
+    ]
+
+
 async def test_a_unit_tells_its_outcome_once_committed_or_once_ended_without(probe):
     """on_outcome: work that may start only once the change is durable hears True after COMMIT, else False."""
     runtime, _ = probe
