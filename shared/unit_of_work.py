@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from shared.events import Envelope, EventData, new_envelope
 from shared.telemetry import current_trace_id, current_traceparent
@@ -137,6 +137,11 @@ class UnitOfWork:
             await self._connection.close()
         finally:
             self._tell_outcome(committed=False)
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """SQLAlchemy Core's connection, inside this unit's transaction (no ORM session needed)."""
+        return self._connection
 
     @property
     def session(self) -> AsyncSession:

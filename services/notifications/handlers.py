@@ -469,7 +469,7 @@ async def record_attempts(
 ) -> list[Delivery]:
     """``record_attempt`` for many (delivery id, result) pairs at once, in one transaction, with the
     same rules (``Delivery.record_attempt``), the same rows and the same events as one by one, in order."""
-    conn = await uow.session.connection()
+    conn = uow.connection
     ids = sorted({delivery_id for delivery_id, _ in outcomes})
     found = {row["id"]: Delivery(**row) for row in (await conn.execute(_LOCK_DELIVERIES, {"ids": ids})).mappings()}
     if not found:
