@@ -33,6 +33,7 @@ from typing import Any
 import aio_pika
 import aiormq
 import asyncpg
+import uvloop
 from opentelemetry.trace import SpanKind
 from pamqp import commands as spec
 
@@ -131,7 +132,7 @@ class OutboxRelay:
         def main() -> None:
             error: BaseException | None = None
             try:
-                asyncio.run(self._run_here())
+                uvloop.run(self._run_here())
             except BaseException as exc:
                 error = exc
             with contextlib.suppress(RuntimeError):  # the service's loop has already closed
