@@ -16,6 +16,7 @@
 #   PGHOST, PGPORT               default 127.0.0.1, 5432
 #   COHESION_AMQP_URL            default amqp://guest:guest@127.0.0.1:5672/
 #   COHESION_RABBITMQ_API_URL    default http://guest:guest@127.0.0.1:15672
+#   COHESION_PG_CLUSTERS         default /etc/postgresql (Debian's cluster configs)
 set -euo pipefail
 
 PGHOST="${PGHOST:-127.0.0.1}"
@@ -23,6 +24,7 @@ PGPORT="${PGPORT:-5432}"
 AMQP_URL="${COHESION_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}"
 API_URL="${COHESION_RABBITMQ_API_URL:-http://guest:guest@127.0.0.1:15672}"
 API_URL="${API_URL%/}"
+PG_CLUSTERS="${COHESION_PG_CLUSTERS:-/etc/postgresql}"
 
 PG_WAIT=30      # seconds to wait for PostgreSQL after starting it
 RABBIT_WAIT=60  # seconds to wait for RabbitMQ (and then for its management API)
@@ -93,7 +95,7 @@ ensure_postgres() {
 
     local missing=()
     command -v pg_ctlcluster >/dev/null 2>&1 || missing+=("pg_ctlcluster")
-    [[ -d /etc/postgresql ]] && [[ -n "$(ls -A /etc/postgresql)" ]] || missing+=("/etc/postgresql")
+    [[ -d "$PG_CLUSTERS" ]] && [[ -n "$(ls -A "$PG_CLUSTERS")" ]] || missing+=("$PG_CLUSTERS")
     if ((${#missing[@]})); then
         die "postgresql: not running and not installed (missing: ${missing[*]}).
 Install it with: apt-get install -y postgresql"
@@ -102,10 +104,10 @@ Install it with: apt-get install -y postgresql"
     # Newest installed major version; Debian's default cluster is "main".
     # --skip-systemctl-redirect: there is no systemd here (containers, CI).
     local version
-    version="$(ls /etc/postgresql | sort -V | tail -n1)"
+    version="$(ls "$PG_CLUSTERS" | sort -V | tail -n1)"
     if pg_ctlcluster --skip-systemctl-redirect "$version" main status >/dev/null 2>&1; then
         die "postgresql: cluster $version/main is running but $PGHOST:$PGPORT does not accept connections
-Check port/listen_addresses in /etc/postgresql/$version/main/postgresql.conf, or PGHOST/PGPORT"
+Check port/listen_addresses in $PG_CLUSTERS/$version/main/postgresql.conf, or PGHOST/PGPORT"
     fi
     say "postgresql: not running, starting cluster $version/main"
     pg_ctlcluster --skip-systemctl-redirect "$version" main start
