@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -19,11 +20,22 @@ from shared.migrations import SERVICES, prepare_database
 from shared.settings import Settings, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
-RUN_DIR = ROOT / ".run"
+# Logs and the local mailbox; COHESION_RUN_DIR puts them elsewhere (a second copy of the system).
+RUN_DIR = Path(os.environ.get("COHESION_RUN_DIR") or ROOT / ".run")
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
+
+
+def _url_of(name: str) -> str:
+    return settings_for(name).service_urls[name]
+
+
+def _port_of(name: str) -> int:
+    """Where a service listens: the port of its URL in COHESION_SERVICE_URLS, which is also where
+    the others, the readiness check and the demo look for it."""
+    return urlsplit(_url_of(name)).port or settings_for(name).port
 
 
 def _port_in_use(port: int) -> bool:
@@ -50,7 +62,7 @@ def start_services(env: dict[str, str]) -> dict[str, subprocess.Popen[bytes]]:
         processes[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             cwd=ROOT,
-            env=env,
+            env={**env, "COHESION_HTTP_PORT": str(_port_of(name))},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us; we stop the services in order
@@ -65,16 +77,18 @@ async def wait_ready(processes: dict[str, subprocess.Popen[bytes]], timeout: flo
         while pending:
             for name in sorted(pending):
                 if processes[name].poll() is not None:
-                    raise RuntimeError(f"{name} exited with {processes[name].returncode}; see .run/logs/{name}.log")
-                url = f"{settings_for(name).service_urls[name]}/readyz"
+                    log = RUN_DIR / "logs" / f"{name}.log"
+                    raise RuntimeError(f"{name} exited with {processes[name].returncode}; see {log}")
                 try:
-                    if (await client.get(url)).status_code == 200:
+                    if (await client.get(f"{_url_of(name)}/readyz")).status_code == 200:
                         pending.discard(name)
-                        _say(f"  {name}: ready on {settings_for(name).service_urls[name]}")
+                        _say(f"  {name}: ready on {_url_of(name)}")
                 except httpx.HTTPError:
                     pass
             if pending and time.monotonic() > deadline:
-                raise RuntimeError(f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))} (see .run/logs/)")
+                raise RuntimeError(
+                    f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))} (see {RUN_DIR / 'logs'})"
+                )
             await asyncio.sleep(0.3)
 
 
@@ -129,8 +143,8 @@ def where_to_look() -> str:
         f"  events         {urls['wards']}/asyncapi   (AsyncAPI 3: {urls['wards']}/asyncapi.json)",
         "  broker         http://127.0.0.1:15672 (guest/guest): exchange cohesion.events, queues, DLQs",
         f"  metrics        {urls['wards']}/metrics and each service's /metrics (outbox lag, queue depth, deliveries)",
-        "  logs           .run/logs/<service>.log (JSON, with trace ids)",
-        "  emails         .run/mail/new/ (every email the services send: alerts, digests, notices)",
+        f"  logs           {_shown(RUN_DIR / 'logs')}/<service>.log (JSON, with trace ids)",
+        f"  emails         {_shown(MAIL_DIR / 'new')}/ (every email the services send: alerts, digests, notices)",
         "",
         "Next:",
         "  make demo                                  drive a scenario through the running system",
@@ -142,9 +156,17 @@ def where_to_look() -> str:
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> str:
+    """A path as short as it can be said: relative to the checkout when inside it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def run_local() -> int:
     settings = settings_for("cli")
-    busy = [n for n in SERVICES if _port_in_use(settings_for(n).port)]
+    busy = [n for n in SERVICES if _port_in_use(_port_of(n))]
     if busy:
         _say(f"ports already in use for {', '.join(busy)}: is another `make up` running? Stop it first.")
         return 1
@@ -174,7 +196,7 @@ def run_local() -> int:
         while not stopping:
             dead = [n for n, p in processes.items() if p.poll() is not None]
             if dead:
-                _say(f"{', '.join(dead)} stopped unexpectedly; see .run/logs/. Stopping the rest.")
+                _say(f"{', '.join(dead)} stopped unexpectedly; see {_shown(RUN_DIR / 'logs')}/. Stopping the rest.")
                 return 1
             time.sleep(0.5)
         return 0

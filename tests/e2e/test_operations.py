@@ -1,9 +1,11 @@
-"""What operators and developers rely on, with the service as a real process: OTLP export and dev tokens."""
+"""What operators and developers rely on, with the services as real processes: `make up`, OTLP export, dev tokens."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,9 +15,10 @@ import httpx
 import pytest
 
 from shared.auth import TokenVerifier
+from shared.migrations import SERVICES
 from shared.settings import Settings
 from tests.support import COUNCIL, RUN_ID, amqp_url_for_vhost, eventually, token
-from tests.system import ROOT, System, system_env
+from tests.system import ROOT, System, free_port, system_env
 
 pytestmark = pytest.mark.e2e
 
@@ -220,3 +223,63 @@ async def test_a_service_run_as_two_processes_shares_its_deliveries_and_sends_ea
             assert len(ids) - len(set(ids)) == 0, f"{len(ids) - len(set(ids))} deliveries sent twice"
         finally:
             system.stop()
+
+
+async def test_make_up_prepares_everything_loads_the_seed_papers_and_ctrl_c_stops_it_all(
+    settings_for_test, vhost: str, tmp_path: Path
+):
+    """`cohesion up` (what `make up` runs once PostgreSQL and RabbitMQ are up) on ports, databases and a
+    vhost of this test's own: it migrates, declares, starts the four services, loads the seed papers'
+    demo data, says where to look, and on Ctrl-C stops every process it started."""
+    settings_for_test("grants")  # empties every database and queue first
+    prefix = f"cohesion_test_{RUN_ID}"
+    mail_port = free_port()
+    env, urls = system_env(
+        prefix, amqp_url_for_vhost(vhost), COHESION_RUN_DIR=str(tmp_path), COHESION_EMAIL_SMTP_PORT=str(mail_port)
+    )
+    up = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "cohesion"),
+        "up",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output = up.stdout
+    assert output is not None
+    said: list[str] = []
+
+    async def read_until(last: str) -> None:
+        while not said or said[-1] != last:
+            line = await output.readline()
+            assert line, "cohesion up ended early:\n" + "\n".join(said)
+            said.append(line.decode().rstrip())
+
+    try:
+        await asyncio.wait_for(read_until("Ctrl-C stops everything."), timeout=180)
+        for name in SERVICES:
+            assert f"  database {prefix}_{name}: migrated" in said
+            assert f"  {name}: ready on {urls[name]}" in said
+            assert any(f"{urls[name]}/docs" in line for line in said)
+        assert any(line.startswith("  broker: exchange cohesion.events and ") for line in said)
+        assert "  wards: 25 Rotherham wards (WD24) loaded; 25 published" in said
+        assert any("Building Stronger Communities" in line and "£5,000 council + £5,000 RTP" in line for line in said)
+        assert any(line.startswith("  actions: 2017 BSC action plan loaded") for line in said)
+        assert any(f"{urls['wards']}/asyncapi" in line for line in said)
+        assert any("make demo" in line for line in said)
+        assert any(str(tmp_path / "logs") in line for line in said)  # where it said the logs are
+        assert (tmp_path / "logs" / "wards.log").stat().st_size > 0
+
+        up.send_signal(signal.SIGINT)  # Ctrl-C
+        rest, _ = await asyncio.wait_for(up.communicate(), timeout=60)
+    finally:
+        if up.returncode is None:
+            up.kill()
+            await up.wait()
+    said += rest.decode().splitlines()
+    assert up.returncode == 0, "\n".join(said)
+    stopped = said[said.index("Stopping services...") :]
+    assert sorted(line.strip() for line in stopped[1:]) == sorted(f"{n}: stopped" for n in [*SERVICES, "mailbox"])
+    for port in [*(int(url.rsplit(":", 1)[1]) for url in urls.values()), mail_port]:
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"something still listens on {port}"
