@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from shared.docs import asyncapi_document, catalogue_markdown, with_catalogue
+from jsonschema import Draft202012Validator
+
+from shared.docs import asyncapi_document, catalogue_markdown, with_catalogue, write_docs
 from shared.events import CATALOGUE
+from shared.migrations import SERVICES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -33,3 +37,19 @@ def test_every_event_type_follows_the_routing_key_convention():
         service, aggregate, _, version = event_type.split(".")
         assert service in {"wards", "grants", "actions", "notifications"}
         assert version.startswith("v") and model.aggregate == aggregate
+
+
+def test_make_docs_writes_the_asyncapi_document_every_events_schema_and_each_services_openapi(tmp_path: Path):
+    written = write_docs(tmp_path)
+
+    asyncapi = json.loads((tmp_path / "asyncapi.json").read_text())
+    assert asyncapi["asyncapi"] == "3.0.0"
+    for event_type, model in CATALOGUE.items():
+        schema = json.loads((tmp_path / "events" / f"{event_type}.json").read_text())
+        Draft202012Validator.check_schema(schema)
+        assert set(schema["properties"]) == set(model.model_fields)
+    for service in SERVICES:
+        openapi = json.loads((tmp_path / "openapi" / f"{service}.json").read_text())
+        assert openapi["openapi"].startswith("3.")
+        assert any(path.startswith("/v1/") for path in openapi["paths"]), service
+    assert len(written) == 1 + len(CATALOGUE) + len(SERVICES)
