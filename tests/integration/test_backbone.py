@@ -389,6 +389,31 @@ async def test_the_relay_publishes_while_the_services_own_event_loop_is_busy(pro
         await eventually(lambda: _async(event.id in tap.ids()))
 
 
+async def test_a_commit_wakes_the_relay_at_once_rather_than_at_its_next_poll(settings_for_test, amqp_url):
+    """The unit's NOTIFY, delivered on COMMIT, wakes the relay's LISTEN: with its fallback poll
+    30 s away, the event is still published within moments."""
+    settings = settings_for_test("wards", relay_poll_seconds=30.0)
+    async with Tap(amqp_url) as tap, running_service(probe_definition(), settings) as (app, _):
+        runtime: Runtime = app.state.runtime
+
+        async def listening() -> bool:
+            async with runtime.engine.connect() as conn:
+                found = await conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND application_name = 'cohesion-wards relay' AND query LIKE 'LISTEN%'"
+                    )
+                )
+                return bool(found.scalar_one())
+
+        await eventually(listening)
+        await asyncio.sleep(0.5)  # the round its LISTEN started is over: it waits for a wake or its poll
+        committed = time.monotonic()
+        [event] = await emit(runtime, ward_event("E05000032"))
+        assert await eventually(lambda: _async(event.id in tap.ids()), timeout=5)
+        assert time.monotonic() - committed < 5
+
+
 async def test_two_relays_publish_each_event_once_and_keep_each_aggregates_order(settings_for_test, amqp_url):
     settings = settings_for_test("wards", relay_batch_size=50)
     async with (
