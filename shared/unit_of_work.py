@@ -64,7 +64,8 @@ async def _begin(adapted: Any) -> None:
 
     SQLAlchemy has no public call for this (its dialect begins lazily); the alternative, running
     a ``SELECT 1`` through SQLAlchemy first, costs a round trip and a statement per unit.
-    ``test_unit_of_work`` fails if the adapter changes under a new SQLAlchemy.
+    ``test_backbone``'s tests of the driver and the session in one transaction fail if the
+    adapter changes under a new SQLAlchemy.
     """
     if adapted._transaction is None:
         await adapted._start_transaction()
