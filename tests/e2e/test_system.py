@@ -8,6 +8,7 @@ trace, and complete the bound milestone in the actions service.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -247,3 +248,7 @@ async def test_the_demo_walks_an_application_from_submission_to_its_first_paymen
         "grants.application.tranche_paid.v1",
     ):
         assert f"{event_type}" in said and "verified ✓" in said.split(event_type, 1)[1].splitlines()[0]
+    # It names the submission's trace, and the submitted event's webhook carries that trace.
+    [trace_id] = re.findall(r"The submission's trace ([0-9a-f]{32}) ", said)
+    submitted = said.split("grants.application.submitted.v1", 1)[1].splitlines()[0]
+    assert submitted.endswith(f"trace {trace_id}")
