@@ -45,7 +45,7 @@ def amqp_url_for_vhost(vhost: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), parts.query, parts.fragment))
 
 
-def _management_client() -> httpx.AsyncClient:
+def management_client() -> httpx.AsyncClient:
     parts = urlsplit(management_url())
     auth = (parts.username or "guest", parts.password or "guest")
     base = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
@@ -53,7 +53,7 @@ def _management_client() -> httpx.AsyncClient:
 
 
 async def create_vhost(vhost: str) -> None:
-    async with _management_client() as client:
+    async with management_client() as client:
         user = urlsplit(base_amqp_url()).username or "guest"
         (await client.put(f"/api/vhosts/{quote(vhost, safe='')}", json={})).raise_for_status()
         (
@@ -65,7 +65,7 @@ async def create_vhost(vhost: str) -> None:
 
 
 async def delete_vhost(vhost: str) -> None:
-    async with _management_client() as client:
+    async with management_client() as client:
         await client.delete(f"/api/vhosts/{quote(vhost, safe='')}")
 
 
@@ -123,7 +123,7 @@ async def truncate_all(settings: Settings) -> None:
 
 async def purge_vhost_queues(vhost: str) -> None:
     """Delete every queue of the test vhost, so each test declares a fresh topology."""
-    async with _management_client() as client:
+    async with management_client() as client:
         response = await client.get(f"/api/queues/{quote(vhost, safe='')}")
         response.raise_for_status()
         for queue in response.json():
