@@ -58,7 +58,7 @@ _WRITE_UNIT = f"""
 """
 
 
-async def _begin(adapted: Any) -> None:
+async def _begin_now(adapter: Any) -> None:
     """Send BEGIN on a pooled connection now, as SQLAlchemy's asyncpg adapter does before the
     first statement it runs itself, and so that the adapter commits or rolls it back.
 
@@ -67,8 +67,8 @@ async def _begin(adapted: Any) -> None:
     ``test_backbone``'s tests of the driver and the session in one transaction fail if the
     adapter changes under a new SQLAlchemy.
     """
-    if adapted._transaction is None:
-        await adapted._start_transaction()
+    if adapter._transaction is None:
+        await adapter._start_transaction()
 
 
 def partition_of(subject: str) -> int:
@@ -113,14 +113,8 @@ class UnitOfWork:
         self._outcome_callbacks: list[Callable[[bool], None]] = []
 
     async def __aenter__(self) -> UnitOfWork:
-        connection = await self._engine.connect()
-        try:
-            # No round trip: the driver's BEGIN goes with the first statement (or with driver()).
-            await connection.begin()
-        except BaseException:
-            await connection.close()
-            raise
-        self._connection = connection
+        # Its transaction begins with the first statement: the session's, Core's or driver()'s.
+        self._connection = await self._engine.connect()
         self._session: AsyncSession | None = None
         self._driver: asyncpg.Connection | None = None
         self._events = []
@@ -172,8 +166,10 @@ class UnitOfWork:
         """asyncpg's connection, inside this unit's transaction: for a hot path of many small
         statements, where SQLAlchemy's work per statement costs more than the statement."""
         if self._driver is None:
+            if not self._connection.in_transaction():
+                await self._connection.begin()  # no round trip: the BEGIN is sent just below
             raw = await self._connection.get_raw_connection()
-            await _begin(raw.dbapi_connection)
+            await _begin_now(raw.dbapi_connection)
             self._driver = raw.driver_connection
         return self._driver
 
@@ -236,9 +232,8 @@ class UnitOfWork:
         self._events = []
         self._audit = []
         self._tell_outcome(committed=True)
-        # A unit may go on after committing: what it does next is a new transaction.
+        # A unit may go on after committing: what it does next begins a new transaction.
         if self._session is not None:
             await self._session.close()
             self._session = None
         self._driver = None
-        await self._connection.begin()
