@@ -7,10 +7,15 @@ like ``2017-18``; a date is the council's date whatever zone the server runs in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def now() -> datetime:
+    """The instant, timezone-aware in UTC: the one spelling of "now" in every service (stored, compared, sent)."""
+    return datetime.now(UTC)
 
 
 def today_in_london(now: datetime | None = None) -> date:
