@@ -20,3 +20,26 @@ class RuleBroken(Exception):
         super().__init__(detail)
         self.detail = detail
         self.facts: dict[str, Any] = facts
+
+
+class IllegalState(RuleBroken):
+    """The record's current state does not allow the command (e.g. opening a closed fund)."""
+
+    title = "Illegal state"
+    status = 409
+
+    def __init__(self, detail: str, *, current: str, **facts: Any) -> None:
+        super().__init__(detail, current=current, **facts)
+        self.current = current
+
+
+class NotFound(RuleBroken):
+    """No such record for the caller: another council's record looks the same as none."""
+
+    title = "Not found"
+    status = 404
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        super().__init__(f"No {kind} {record_id} in your council.", kind=kind, id=record_id)
+        self.kind = kind
+        self.record_id = record_id
