@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 
 from services.wards import tables as wards_tables
 from shared.db import asyncpg_dsn, audit_log, inbox, outbox
-from shared.events import EVENTS_EXCHANGE, Envelope, new_envelope
+from shared.events import EVENTS_EXCHANGE, Envelope, EventMeta, new_envelope
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import ATTEMPT_HEADER, ERROR_HEADER, Consumer
 from shared.messaging.topology import EVENT_LOG, ConsumerQueue, declare_topology, dlq_name
@@ -452,12 +452,12 @@ async def test_events_of_one_unit_are_published_in_the_order_they_were_emitted(p
 async def test_the_same_event_delivered_twice_has_one_effect(settings_for_test, amqp_url):
     effects = 0
 
-    async def record(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def record(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
         nonlocal effects
         effects += 1
-        uow.audit("probe.effect", envelope.subject)
+        uow.audit("probe.effect", meta.subject)
 
-    consumer = Consumer("test.once", ("wards.ward.registered.v1",), record)
+    consumer = Consumer("test.once", record)
     settings = settings_for_test("wards")
     async with running_service(probe_definition(consumer), settings) as (app, _):
         runtime: Runtime = app.state.runtime
@@ -476,11 +476,11 @@ async def test_the_same_event_delivered_twice_has_one_effect(settings_for_test, 
 async def test_a_message_that_always_fails_reaches_the_dlq_after_spaced_retries(settings_for_test, amqp_url):
     attempts: list[float] = []
 
-    async def always_fails(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def always_fails(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
         attempts.append(time.monotonic())
         raise RuntimeError("the handler cannot cope")
 
-    consumer = Consumer("test.poison", ("wards.ward.registered.v1",), always_fails)
+    consumer = Consumer("test.poison", always_fails)
     settings = settings_for_test("wards", retry_delays_ms=[300, 600], max_attempts=3)
     async with running_service(probe_definition(consumer), settings) as (app, _):
         runtime: Runtime = app.state.runtime

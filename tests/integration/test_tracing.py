@@ -8,7 +8,8 @@ from opentelemetry.trace import SpanKind
 
 from services.wards import tables as wards_tables
 from services.wards.app import definition as wards
-from shared.events import Envelope
+from shared.events import EventMeta
+from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import Consumer
 from shared.service import ServiceDefinition
 from shared.telemetry import add_exporter, setup_telemetry
@@ -25,15 +26,15 @@ async def test_the_trace_of_a_command_reaches_the_consumer_in_another_service(se
 
     consumed: list[str] = []
 
-    async def on_ward(envelope: Envelope, uow: UnitOfWork) -> None:
-        consumed.append(envelope.subject)
+    async def on_ward(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
+        consumed.append(meta.subject)
 
     listener = ServiceDefinition(
         name="grants",
         title="listener",
         description="a consumer in another service",
         metadata=wards_tables.metadata,
-        consumers=[Consumer("test.trace-listener", ("wards.ward.registered.v1",), on_ward)],
+        consumers=[Consumer("test.trace-listener", on_ward)],
     )
     settings = settings_for_test("wards")
     async with (
