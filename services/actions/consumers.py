@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from services.actions.handlers import BINDABLE_EVENT_TYPES, complete_bound_milestones
+from services.actions.handlers import complete_bound_milestones
 from shared.messaging.consumer import Consumer
 
 milestone_bindings = Consumer(
     name="actions.milestone-bindings",
-    bindings=BINDABLE_EVENT_TYPES,
     handle=complete_bound_milestones,
     description="Completes pending milestones bound to an event type and subject (e.g. a fund opening).",
 )

@@ -26,7 +26,7 @@ from services.actions.domain import (
     Progress,
 )
 from shared.calendar import today_in_london
-from shared.events import Envelope
+from shared.events import EventMeta
 from shared.events.catalogue.actions import (
     ActionCreated,
     ActionProgressRecorded,
@@ -38,14 +38,13 @@ from shared.events.catalogue.actions import (
     PlanCreated,
     PlanReviewed,
 )
+from shared.events.catalogue.grants import FundClosed, FundOpened
 from shared.rules import RuleBroken
 from shared.unit_of_work import UnitOfWork
 
-# The event types a milestone may be bound to; the milestone-bindings consumer binds exactly these.
-BINDABLE_EVENT_TYPES: tuple[str, ...] = (
-    "grants.fund.opened.v1",
-    "grants.fund.closed.v1",
-)
+# The events a milestone may be bound to: what the milestone-bindings consumer handles, and binds.
+BindableEvent = FundOpened | FundClosed
+BINDABLE_EVENT_TYPES: tuple[str, ...] = tuple(event.event_type for event in (FundOpened, FundClosed))
 
 OVERDUE = "milestone-overdue"
 
@@ -239,20 +238,20 @@ async def complete_milestone(
     return milestone
 
 
-async def complete_bound_milestones(envelope: Envelope, uow: UnitOfWork) -> None:
+async def complete_bound_milestones(event: BindableEvent, meta: EventMeta, uow: UnitOfWork) -> None:
     """Consumer handler: complete every pending milestone of the event's council bound to this event.
 
     The runtime commits (with the inbox record), so a redelivered event completes nothing twice.
     """
-    if envelope.type not in BINDABLE_EVENT_TYPES or not envelope.subject or not envelope.council:
+    if not meta.subject or not meta.council:
         return
     pending = (
         await uow.session.scalars(
             select(Milestone)
             .where(
-                tables.milestones.c.council == envelope.council,
-                tables.milestones.c.bound_event_type == envelope.type,
-                tables.milestones.c.bound_subject == envelope.subject,
+                tables.milestones.c.council == meta.council,
+                tables.milestones.c.bound_event_type == meta.type,
+                tables.milestones.c.bound_subject == meta.subject,
                 tables.milestones.c.status == "pending",
             )
             .order_by(tables.milestones.c.id)
@@ -260,15 +259,15 @@ async def complete_bound_milestones(envelope: Envelope, uow: UnitOfWork) -> None
         )
     ).all()
     for milestone in pending:
-        if not milestone.is_completed_by(envelope.council, envelope.type, envelope.subject):
+        if not milestone.is_completed_by(meta.council, meta.type, meta.subject):
             continue
         milestone.complete(
-            evidence=f"Completed by event {envelope.type} {envelope.id} (subject {envelope.subject}).",
-            at=envelope.time,
-            by_event=envelope.id,
+            evidence=f"Completed by event {meta.type} {meta.id} (subject {meta.subject}).",
+            at=meta.time,
+            by_event=meta.id,
         )
         _emit_completed(uow, milestone)
-        uow.audit("actions.milestone.complete", milestone.id, by_event=envelope.id, event_type=envelope.type)
+        uow.audit("actions.milestone.complete", milestone.id, by_event=meta.id, event_type=meta.type)
 
 
 # --- progress and RAG -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from services.grants.domain import (
 )
 from services.grants.tables import applications, funds, known_wards
 from shared.auth import Principal
-from shared.events import Envelope, EventData
+from shared.events import EventData, EventMeta
 from shared.events.catalogue import grants as ev
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import Consumer
@@ -63,17 +63,14 @@ _UPSERT_WARD = """
 """
 
 
-async def record_ward(envelope: Envelope, uow: UnitOfWork) -> None:
+async def record_ward(ward: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
     """Keep grants' own copy of a ward as the wards service published it (latest wins)."""
-    ward = envelope.payload()
-    assert isinstance(ward, WardRegistered)
     db = await uow.driver()
     await db.execute(_UPSERT_WARD, ward.gss_code, ward.name, ward.local_authority_gss, ward.boundary_set)
 
 
 ward_directory = Consumer(
     "grants.ward-directory",
-    ("wards.ward.registered.v1",),
     record_ward,
     description="Grants' own copy of the ward list, used to check the wards an application benefits.",
 )

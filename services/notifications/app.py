@@ -9,26 +9,27 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+import shared.events.catalogue  # noqa: F401 - registers every event type in CATALOGUE
 from services.notifications import api, tables
 from services.notifications.alerts import address_alerts
 from services.notifications.emails import run_email_sender, send_due_digests
-from services.notifications.handlers import ALERT_KINDS, ALERTS, FAN_OUT, fan_out, note_alert
+from services.notifications.handlers import ALERTS, FAN_OUT, fan_out, note_alert
 from services.notifications.handover import Handover
 from services.notifications.messages import Links
 from services.notifications.partner_queues import run_queue_publisher
 from services.notifications.settings import EmailSettings, QueueSettings, WebhookSettings
 from services.notifications.worker import run_delivery_worker
-from shared.events import CATALOGUE, Envelope
+from shared.events import CATALOGUE, EventData, EventMeta
 from shared.messaging.consumer import Consumer, Handler
 from shared.service import Runtime, Schedule, ServiceDefinition, create_app
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
 
-# The fan-out binds to every other service's events, never to ``notifications.#``: each delivery
-# publishes an event of its own, and binding ``#`` would bring every one of them back through the
+# The fan-out handles every other service's events, never notifications' own: each delivery
+# publishes an event of its own, and handling those would bring every one of them back through the
 # broker into an inbox transaction only to be ignored (the handler still refuses them, too).
-FAN_OUT_BINDINGS: tuple[str, ...] = tuple(
-    f"{service}.#" for service in sorted({t.split(".", 1)[0] for t in CATALOGUE} - {"notifications"})
+FAN_OUT_EVENTS: tuple[type[EventData], ...] = tuple(
+    model for _, model in sorted(CATALOGUE.items()) if model.service() != "notifications"
 )
 
 
@@ -40,15 +41,16 @@ def links_for(settings: Settings, email: EmailSettings) -> Links:
 
 def fan_out_linking_to(email: EmailSettings, handover: Handover | None = None) -> Handler:
     """The fan-out handler, with the links its immediate emails carry (read from the settings once),
-    handing webhook deliveries to this process's worker."""
+    handing webhook deliveries to this process's worker. Every event is passed on as it arrived."""
     links: Links | None = None
 
-    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def fan_out_event(event: EventData, meta: EventMeta, uow: UnitOfWork) -> None:
+        """Every event (except notifications.*) becomes a delivery for each matching subscription."""
         nonlocal links
         links = links or links_for(Settings(), email)
-        await fan_out(envelope, uow, links=links, handover=handover)
+        await fan_out(meta.envelope, uow, links=links, handover=handover)
 
-    return handle
+    return fan_out_event
 
 
 def make_definition(
@@ -89,15 +91,15 @@ def make_definition(
         consumers=[
             Consumer(
                 FAN_OUT,
-                FAN_OUT_BINDINGS,
                 fan_out_linking_to(email, handover),
                 description="Every event (except notifications.*) becomes a delivery for each matching subscription.",
-                # Bound to "#" before the fan-out left out notifications' own events.
-                retired_bindings=("#",),
+                events=FAN_OUT_EVENTS,
+                # Bound to "#" before the fan-out left out notifications' own events, then to each other
+                # service's "<service>.#" before it named the events it handles.
+                retired_bindings=("#", "actions.#", "grants.#", "wards.#"),
             ),
             Consumer(
                 ALERTS,
-                tuple(ALERT_KINDS),
                 note_alert,
                 description="Events someone must be emailed about: an overdue milestone (its lead partner), a "
                 "monitoring report due (the grantee), a ward behind on its meetings (the ward's members).",

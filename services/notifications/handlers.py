@@ -58,7 +58,9 @@ from services.notifications.tables import (
     subscriptions,
     suppressions,
 )
-from shared.events import Envelope, decode_envelope
+from shared.events import Envelope, EventMeta, decode_envelope
+from shared.events.catalogue.actions import MilestoneOverdue
+from shared.events.catalogue.grants import MonitoringReportDue
 from shared.events.catalogue.notifications import (
     DeliveryExhausted,
     DeliveryFailed,
@@ -78,6 +80,7 @@ from shared.events.catalogue.notifications import (
     SuppressionAdded,
     SuppressionRemoved,
 )
+from shared.events.catalogue.wards import MeetingsBehind
 from shared.metrics import DELIVERIES
 from shared.unit_of_work import UnitOfWork
 
@@ -918,19 +921,19 @@ async def record_publish_attempt(
 
 ALERTS = "notifications.alerts"
 # The events someone must be emailed about, and what kind of alert each makes.
+AlertEvent = MilestoneOverdue | MonitoringReportDue | MeetingsBehind
 ALERT_KINDS: dict[str, AlertKind] = {
-    "actions.milestone.overdue.v1": "milestone_overdue",
-    "grants.monitoring.report_due.v1": "report_due",
-    "wards.ward.meetings_behind.v1": "cadence_behind",
+    MilestoneOverdue.event_type: "milestone_overdue",
+    MonitoringReportDue.event_type: "report_due",
+    MeetingsBehind.event_type: "cadence_behind",
 }
 
 
-async def note_alert(envelope: Envelope, uow: UnitOfWork) -> None:
+async def note_alert(event: AlertEvent, meta: EventMeta, uow: UnitOfWork) -> None:
     """Remember that an event calls for an alert (the consumer commits); its recipients are found later,
     outside this transaction, since that may mean asking another service."""
-    kind = ALERT_KINDS.get(envelope.type)
-    if kind is None:
-        return
+    kind = ALERT_KINDS[event.event_type]
+    envelope = meta.envelope
     await keep_event(uow, envelope)
     alert = Alert.of(envelope.id, kind, envelope.council, now_utc())
     await uow.session.execute(
