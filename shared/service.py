@@ -34,7 +34,7 @@ from shared.messaging.topology import declare_topology, dlq_name
 from shared.metrics import prometheus_text, queue_depths, setup_metrics
 from shared.problems import install_problem_handlers
 from shared.settings import Settings, settings_for
-from shared.telemetry import setup_telemetry
+from shared.telemetry import on_clock, setup_telemetry
 from shared.unit_of_work import Actor, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,8 @@ class Runtime:
         interval = schedule.every_seconds or self.settings.scheduler_interval_seconds
         while True:
             try:
-                await schedule.job(self)
+                with on_clock(schedule.name):  # the traces its occurrences start are named after it
+                    await schedule.job(self)
             except Exception:
                 log.exception("scheduled job %s failed", schedule.name)
             await asyncio.sleep(interval)
