@@ -9,11 +9,12 @@ names the events it handles::
 
 Its queue is bound to those events' types (a type is its routing key) and to
 every older version an upcaster turns into one of them (``shared.events.upcasting``).
-Each consumer is one FastStream subscriber: a decoder of ours reads the
-CloudEvents envelope with the official SDK and the data into the handler's
-model (upcast first where it was published as an older version), and
-FastStream's dependency injection hands it over typed. FastStream's AsyncAPI
-generator documents the subscriber from that same signature.
+Each consumer is one FastStream subscriber: its decoder reads the CloudEvents
+envelope with the official SDK and the data into the handler's model (upcast
+first where it was published as an older version), and FastStream hands the
+handler that model; FastStream's AsyncAPI generator documents the subscriber
+from the same type (docs/adr/0006-how-faststream-is-used.md says what of
+FastStream is used, and what is not, with the figures).
 
 The runtime records the event in the inbox in the same transaction as the
 handler's effect (a duplicate delivery changes nothing), spaces retries
@@ -181,7 +182,7 @@ class ConsumerRuntime:
             message: EventMessage = context.get_local("message")
             await self.process(consumer, event, message)
 
-        # FastStream validates the event against, and documents, the handler's own type.
+        # FastStream documents the subscriber with the handler's own type (the decoder reads into it).
         on_event.__annotations__ = {"event": _union(consumer.events), "return": None}
         on_event.__name__ = on_event.__qualname__ = getattr(consumer.handle, "__name__", consumer.name)
         on_event.__doc__ = consumer.handle.__doc__
