@@ -29,8 +29,8 @@ from services.grants.domain import (
     Commitment,
     Conflict,
     Contribution,
+    DirectoryWard,
     Fund,
-    KnownWard,
     MonitoringReport,
     Organisation,
     Score,
@@ -201,7 +201,7 @@ tranches = Table(
     CheckConstraint("amount_pence > 0", name="amount_positive"),
 )
 
-mapper.map_imperatively(KnownWard, known_wards)
+mapper.map_imperatively(DirectoryWard, known_wards)
 mapper.map_imperatively(Contribution, contributions)
 mapper.map_imperatively(
     Fund,
