@@ -145,12 +145,13 @@ class NotTheApplicant(GrantsError):
 
 
 class _NotFoundHere(NotFound):
-    """No such record for the caller, said as grants always has: ``detail`` names the council."""
+    """No such record for the caller, answered as grants always has: its own title and detail, no other member."""
 
     def __init__(self, kind: str, record_id: str, detail: str) -> None:
         super().__init__(kind, record_id)
         self.args = (detail,)
         self.detail = detail
+        self.facts = {}
 
 
 class FundNotFound(_NotFoundHere):
