@@ -20,7 +20,7 @@ definition = ServiceDefinition(
         "open-data export. Publishes `grants.*` events."
     ),
     metadata=tables.metadata,
-    routers=[api.router],
+    routers=api.routers,
     consumers=[ward_directory],
     responders=[grantee_contact_responder],
     schedules=[
