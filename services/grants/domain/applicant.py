@@ -41,7 +41,7 @@ class Organisation:
 
 
 def check_wards(codes: Collection[str], wards_of_council: Collection[str], council: str) -> None:
-    """Every benefiting ward must be one grants knows, in the fund's council."""
+    """Every benefiting ward must be in grants' ward directory, a ward of the fund's council."""
     if not codes:
         raise InvalidApplication("Name at least one ward that benefits.")
     unknown = sorted(set(codes) - set(wards_of_council))

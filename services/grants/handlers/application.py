@@ -28,8 +28,10 @@ async def draft_application(
 ) -> Application:
     # A shared lock: applications may be drafted side by side, but not while the fund is being closed.
     fund = await load_fund(uow, principal, fund_id, lock=True, shared=True)
-    known = await wards_of_council(uow, fund.council, details["ward_codes"])
-    application = Application.draft(fund, applicant=principal.subject, wards_of_council=known, now=now(), **details)
+    in_directory = await wards_of_council(uow, fund.council, details["ward_codes"])
+    application = Application.draft(
+        fund, applicant=principal.subject, wards_of_council=in_directory, now=now(), **details
+    )
     uow.session.add(application)
     uow.emit(
         ev.ApplicationCreated(
@@ -53,8 +55,8 @@ async def revise_application(
     application, fund = await load_application(uow, principal, application_id, lock=True)
     ensure_may_change(principal, application)
     codes = changes.get("ward_codes", application.ward_codes)
-    known = await wards_of_council(uow, fund.council, codes)
-    application.revise(fund, known, now(), **changes)
+    in_directory = await wards_of_council(uow, fund.council, codes)
+    application.revise(fund, in_directory, now(), **changes)
     uow.emit(
         ev.ApplicationRevised(
             application_id=application.id,
@@ -75,10 +77,10 @@ async def revise_application(
 async def submit_application(uow: UnitOfWork, principal: Principal, application_id: str) -> Application:
     # The ward check needs the database before the (synchronous) domain move runs.
     application, _ = await load_application(uow, principal, application_id)
-    known = await wards_of_council(uow, application.council, application.ward_codes)
+    in_directory = await wards_of_council(uow, application.council, application.ward_codes)
 
     def submit(application: Application, fund: Fund) -> list[EventData]:
-        application.submit(fund, known, now())
+        application.submit(fund, in_directory, now())
         return [
             ev.ApplicationSubmitted(
                 application_id=application.id,
