@@ -218,6 +218,13 @@ class Subscription:
         self.disabled_at = now
         self.disabled_reason = reason
 
+    def check_queue_access_may_change(self) -> None:
+        """Queue credentials are rotated or revoked only on an active queue subscription."""
+        if self.channel != "amqp":
+            raise NotAQueueSubscription(self.id, self.channel)
+        if self.status != "active":
+            raise SubscriptionDisabled(self.id, self.disabled_reason)
+
     def enable(self) -> None:
         if self.status == "active":
             raise IllegalState(
