@@ -38,17 +38,14 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 
-import aiohttp
 import asyncpg
-from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import text
 
 from services.notifications.domain import AttemptResult, secrets_in_force
-from services.notifications.egress import EndpointRefused, WebhookClient, new_client, webhook_headers
+from services.notifications.egress import WebhookClient, new_client, post_signed
 from services.notifications.emails import send_emails
 from services.notifications.handlers import record_attempt, record_attempts
 from services.notifications.handover import DELIVERIES_CHANNEL, Dispatch, Handover
@@ -57,9 +54,7 @@ from services.notifications.partner_queues import publish_to_partner_queues
 from services.notifications.settings import WebhookSettings, channels_of
 from shared import calendar
 from shared.db import asyncpg_dsn
-from shared.metrics import WEBHOOK_LATENCY, status_class
 from shared.service import Runtime, Schedule
-from shared.telemetry import span_from
 from shared.unit_of_work import Actor
 
 log = logging.getLogger(__name__)
@@ -362,50 +357,7 @@ class DeliveryWorker:
 
     async def send(self, dispatch: Dispatch) -> AttemptResult:
         """POST the CloudEvent, signed, inside a span continuing the event's trace."""
-        started_at = calendar.now()
-        clock = time.perf_counter()
-        with span_from(
-            dispatch.traceparent,
-            "webhook deliver",
-            SpanKind.INTERNAL,
-            **{
-                "cloudevents.event_id": dispatch.event_id,
-                "cloudevents.event_type": dispatch.event_type,
-                "cohesion.delivery_id": dispatch.delivery_id,
-                "cohesion.subscription_id": dispatch.subscription_id,
-            },
-        ) as span:
-            try:
-                answer = await self.client.post(dispatch.url, dispatch.body, webhook_headers(dispatch, started_at))
-                span.set_attribute("http.response.status_code", answer.status_code)
-                result = AttemptResult(
-                    started_at=started_at,
-                    latency_ms=_elapsed_ms(clock),
-                    status_code=answer.status_code,
-                    response_excerpt=answer.excerpt,
-                    retry_after=answer.retry_after,
-                )
-            except Exception as exc:  # any failure is still an attempt: recorded and retried, never lost
-                error = _attempt_error(dispatch, exc)
-                span.set_status(Status(StatusCode.ERROR, error))
-                result = AttemptResult(started_at=started_at, latency_ms=_elapsed_ms(clock), error=error[:500])
-        WEBHOOK_LATENCY.record(result.latency_ms, {"status_class": status_class(result.status_code)})
-        return result
-
-
-def _attempt_error(dispatch: Dispatch, exc: Exception) -> str:
-    """What an attempt that got no answer records as its error."""
-    if isinstance(exc, EndpointRefused):
-        return f"refused: {exc}"
-    if isinstance(exc, TimeoutError):
-        return f"timeout: {type(exc).__name__}"
-    if not isinstance(exc, aiohttp.ClientError):
-        log.error("delivery %s failed unexpectedly", dispatch.delivery_id, exc_info=exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _elapsed_ms(clock: float) -> int:
-    return int((time.perf_counter() - clock) * 1000)
+        return await post_signed(self.client, dispatch)
 
 
 async def deliver_webhooks(runtime: Runtime) -> None:
