@@ -368,8 +368,8 @@ async def deliver_webhooks(runtime: Runtime) -> None:
 
 # The runtime has no kind of task for a worker yet: each runs as a Schedule, which starts it, and
 # starts it again a second after it stops (it returns only if it fails).
-WORKERS = [
+WORKERS: tuple[Schedule, ...] = (
     Schedule("webhook-delivery", deliver_webhooks, every_seconds=1.0),
     Schedule("email-delivery", send_emails, every_seconds=1.0),
     Schedule("queue-delivery", publish_to_partner_queues, every_seconds=1.0),
-]
+)
