@@ -23,7 +23,7 @@ import random
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
@@ -34,12 +34,13 @@ from sqlalchemy import text
 
 from services.notifications.domain import AttemptResult, Subscription
 from services.notifications.handlers import record_publish_attempt
-from services.notifications.settings import QueueSettings
+from services.notifications.settings import QueueSettings, channels_of
+from shared import calendar
 from shared.events import CLOUDEVENTS_CONTENT_TYPE
 from shared.messaging.management import ManagementApi, vhost_of
 from shared.service import Runtime
 from shared.settings import Settings
-from shared.telemetry import span_from
+from shared.telemetry import current_traceparent, span_from
 from shared.unit_of_work import Actor
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ class QueuePublisher:
                 await asyncio.sleep(self.config.poll_seconds)
 
     async def claim(self, limit: int) -> list[Publication]:
-        now = datetime.now(UTC)
+        now = calendar.now()
         async with self.runtime.engine.begin() as conn:
             rows = (await conn.execute(_CLAIM, {"now": now, "limit": limit})).mappings().all()
             batch = [
@@ -224,7 +225,7 @@ class QueuePublisher:
             log.exception("recording the publish of delivery %s failed", publication.delivery_id)
 
     async def publish(self, publication: Publication) -> AttemptResult:
-        started_at = datetime.now(UTC)
+        started_at = calendar.now()
         clock = asyncio.get_running_loop().time()
         key = routing_key(publication.subscription_id, publication.event_type)
         error: str | None = None
@@ -240,6 +241,7 @@ class QueuePublisher:
                 "cohesion.delivery_id": publication.delivery_id,
             },
         ):
+            traceparent = current_traceparent()  # the outcome events continue this attempt's trace
             try:
                 await self.runtime.broker.publish(
                     publication.body,
@@ -255,9 +257,9 @@ class QueuePublisher:
             except Exception as exc:  # unroutable (queue gone), refused (queue full), broker away: retried
                 error = f"{type(exc).__name__}: {exc}"[:500]
         latency_ms = int((asyncio.get_running_loop().time() - clock) * 1000)
-        return AttemptResult(started_at, latency_ms, error=error)
+        return AttemptResult(started_at, latency_ms, error=error, traceparent=traceparent)
 
 
-async def run_queue_publisher(runtime: Runtime, config: QueueSettings) -> None:
-    """The long-running loop (started from a schedule; it returns only if it fails)."""
-    await QueuePublisher(runtime, config).run()
+async def publish_to_partner_queues(runtime: Runtime) -> None:
+    """The queue worker's loop, with the settings of the service it runs in; returns only if it fails."""
+    await QueuePublisher(runtime, channels_of(runtime).queues).run()

@@ -17,7 +17,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from shared.events.base import EventData, model_for
+from shared.events.base import EventData
 
 EVENTS_EXCHANGE = "cohesion.events"
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
@@ -50,10 +50,6 @@ class Envelope:
     @property
     def dataschema(self) -> str:
         return f"{SCHEMA_BASE}/{self.type}.json"
-
-    def payload(self) -> EventData:
-        """The data parsed into its catalogue model (raises on an unknown type or bad data)."""
-        return model_for(self.type).model_validate(self.data)
 
     def to_cloudevent(self) -> CloudEvent:
         attributes: dict[str, Any] = {
