@@ -25,11 +25,13 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _propagator = TraceContextTextMapPropagator()
+_ids = RandomIdGenerator()
 _configured = False
 # The clock (a service's scheduled job) whose run this is, if any: it names the traces it starts.
 _clock: ContextVar[str | None] = ContextVar("cohesion_clock", default=None)
@@ -147,6 +149,9 @@ def new_trace(occurrence: str, **attributes: Any) -> str:
         attributes={"cohesion.clock": clock or "", **attributes},
     )
     span.end()
+    context = span.get_span_context()
+    if not context.is_valid:  # no tracer provider set up (a tool, a test): the trace still gets an id
+        return f"00-{_ids.generate_trace_id():032x}-{_ids.generate_span_id():016x}-00"
     carrier: dict[str, str] = {}
     _propagator.inject(carrier, context=trace.set_span_in_context(span))
     return carrier["traceparent"]
