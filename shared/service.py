@@ -19,12 +19,14 @@ from typing import Annotated, Any
 import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from faststream.rabbit import RabbitBroker
 from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.auth import TokenVerifier
 from shared.db import create_engine, session_factory
 from shared.http import IdempotencyMiddleware, TraceHeaderMiddleware, health_routes
-from shared.messaging.broker import create_broker
+from shared.messaging.broker import create_broker, declare_publications
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import Procedure, Req, Resp, Responder, ResponderRuntime, RpcClient
@@ -32,7 +34,7 @@ from shared.messaging.topology import declare_topology, dlq_name
 from shared.metrics import prometheus_text, queue_depths, setup_metrics
 from shared.problems import install_problem_handlers
 from shared.settings import Settings, settings_for
-from shared.telemetry import setup_telemetry
+from shared.telemetry import on_clock, setup_telemetry
 from shared.unit_of_work import Actor, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -80,21 +82,7 @@ class Runtime:
             application_name=f"cohesion-{self.definition.name}",
         )
         self.sessions = session_factory(self.engine)
-        self.broker = create_broker(
-            self.settings.amqp_url, prefetch=self.settings.prefetch, service=self.definition.name
-        )
-        self.consumers = ConsumerRuntime(
-            self.broker,
-            self.engine,
-            self.definition.name,
-            retry_delays_ms=self.settings.retry_delays_ms,
-            max_attempts=self.settings.max_attempts,
-        )
-        for consumer in self.definition.consumers:
-            self.consumers.register(consumer)
-        self.responders = ResponderRuntime(self.broker, self.engine, self.definition.name)
-        for responder in self.definition.responders:
-            self.responders.register(responder)
+        self.broker = service_broker(self.definition, self.settings, self.engine)
         self.rpc = RpcClient(self.settings.amqp_url, self.definition.name)
         self.relay = OutboxRelay(
             amqp_url=self.settings.amqp_url,
@@ -199,7 +187,8 @@ class Runtime:
         interval = schedule.every_seconds or self.settings.scheduler_interval_seconds
         while True:
             try:
-                await schedule.job(self)
+                with on_clock(schedule.name):  # the traces its occurrences start are named after it
+                    await schedule.job(self)
             except Exception:
                 log.exception("scheduled job %s failed", schedule.name)
             await asyncio.sleep(interval)
@@ -218,6 +207,27 @@ class Runtime:
         except Exception as exc:
             checks["broker"] = f"unreachable: {exc}"
         return checks
+
+
+def service_broker(definition: ServiceDefinition, settings: Settings, engine: AsyncEngine | None) -> RabbitBroker:
+    """The service's FastStream broker, with the subscribers of its consumers and responders and the relay's
+    publications: what the service runs on, and what its AsyncAPI document is generated from (``engine``
+    None: for the document only, never started)."""
+    broker = create_broker(settings.amqp_url, prefetch=settings.prefetch, service=definition.name)
+    consumers = ConsumerRuntime(
+        broker,
+        engine,
+        definition.name,
+        retry_delays_ms=settings.retry_delays_ms,
+        max_attempts=settings.max_attempts,
+    )
+    for consumer in definition.consumers:
+        consumers.register(consumer)
+    responders = ResponderRuntime(broker, engine, definition.name)
+    for responder in definition.responders:
+        responders.register(responder)
+    declare_publications(broker, definition.name)
+    return broker
 
 
 # Every dependency and endpoint is ``async def``: FastAPI runs a plain ``def`` one in its thread pool,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from shared.docs import asyncapi_document, catalogue_markdown, with_catalogue, write_docs
+from shared.docs import asyncapi_document, catalogue_markdown, load_definitions, with_catalogue, write_docs
 from shared.events import CATALOGUE
 from shared.migrations import SERVICES
 
@@ -29,6 +29,26 @@ def test_the_asyncapi_document_has_an_operation_for_every_event_type():
     for event_type in CATALOGUE:
         message = document["components"]["messages"][f"{event_type}:publish:Message"]
         assert message["contentType"] == "application/cloudevents+json"
+
+
+def test_the_asyncapi_document_describes_the_subscribers_and_publications_the_services_run():
+    """Generated from each service's own broker: one receive operation per consumer, typed with what its
+    handler takes, and one publication per event type, by the service that owns it."""
+    document = asyncapi_document()
+    definitions = load_definitions()
+    consumers = [c for d in definitions.values() for c in d.consumers]
+    receiving = {name for name, op in document["operations"].items() if op["action"] == "receive"}
+    responders = {r.procedure.queue for d in definitions.values() for r in d.responders}
+    assert receiving == {c.name for c in consumers} | responders
+    for consumer in consumers:
+        assert all(key in document["channels"][consumer.name]["description"] for key in consumer.bindings)
+        data = document["components"]["messages"][f"{consumer.name}:SubscribeMessage"]["payload"]["properties"]["data"]
+        if len(consumer.events) == 1:
+            assert data == {"$ref": f"#/components/schemas/{consumer.events[0].__name__}"}
+    ward_directory = document["components"]["messages"]["grants.ward-directory:SubscribeMessage"]
+    assert ward_directory["payload"]["properties"]["data"] == {"$ref": "#/components/schemas/WardRegistered"}
+    servers = {server["description"] for server in document["servers"].values()}
+    assert servers == {f"Cohesion {name} service" for name in definitions}
 
 
 def test_every_event_type_follows_the_routing_key_convention():
