@@ -19,13 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from shared.events import CATALOGUE, EVENTS_EXCHANGE, EventData
 from shared.events.base import model_for
 
-SERVICE_MODULES = {
-    "wards": "services.wards.app",
-    "grants": "services.grants.app",
-    "actions": "services.actions.app",
-    "notifications": "services.notifications.app",
-}
-
 
 def cloudevent_model(data_model: type[EventData]) -> type[BaseModel]:
     """The structured CloudEvents envelope carrying ``data_model`` as its data."""
@@ -51,16 +44,10 @@ def cloudevent_model(data_model: type[EventData]) -> type[BaseModel]:
 
 
 def load_definitions() -> dict[str, Any]:
-    """Every service's definition that exists in this checkout."""
-    import importlib
+    """Every registered service's definition (``shared.registry``)."""
+    from shared import registry
 
-    definitions: dict[str, Any] = {}
-    for name, module in SERVICE_MODULES.items():
-        try:
-            definitions[name] = importlib.import_module(module).definition
-        except ModuleNotFoundError:
-            continue
-    return definitions
+    return dict(registry.definitions())
 
 
 def asyncapi_document() -> dict[str, Any]:

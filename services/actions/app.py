@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from services.actions import api, tables
+from services.actions import api, demo, tables
 from services.actions.consumers import CONSUMERS
 from services.actions.handlers import raise_overdue_milestones
 from shared.calendar import today_in_london
-from shared.service import Runtime, Schedule, ServiceDefinition, create_app
-from shared.settings import Settings
+from shared.service import Runtime, Schedule, ServiceDefinition
 from shared.unit_of_work import Actor
 
 
@@ -27,11 +24,9 @@ definition = ServiceDefinition(
         "computed RAG, forum reviews and priority indicators. Publishes `actions.*` events."
     ),
     metadata=tables.metadata,
+    port=8003,
     routers=[api.router],
     consumers=CONSUMERS,
     schedules=[Schedule("milestone-overdue", overdue_milestones)],
+    demo=demo.load_demo_data,
 )
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)

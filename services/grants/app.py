@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI
-
-from services.grants import api, handlers, tables
+from services.grants import api, demo, handlers, open_data, tables
 from services.grants.domain import DEFAULT_REPORT_NOTICE_DAYS
 from services.grants.handlers import SCHEDULER, ward_directory
 from shared.calendar import today_in_london
-from shared.service import Runtime, Schedule, ServiceDefinition, create_app
-from shared.settings import Settings
+from shared.service import Export, Runtime, Schedule, ServiceDefinition
 
 
 def report_notice_days() -> int:
@@ -44,6 +41,7 @@ definition = ServiceDefinition(
         "open-data export. Publishes `grants.*` events."
     ),
     metadata=tables.metadata,
+    port=8002,
     routers=[api.router],
     consumers=[ward_directory],
     responders=[handlers.grantee_contact_responder],
@@ -51,8 +49,14 @@ definition = ServiceDefinition(
         Schedule("fund-dates", funds_on_their_dates),
         Schedule("monitoring-notices", monitoring_notices),
     ],
+    demo=demo.load_demo_data,
+    scenario=demo.scenario,
+    exports=[
+        Export(
+            "360giving",
+            "Write the council's awarded grants as a 360Giving package (JSON) and its flattened CSV.",
+            open_data.write_360giving,
+            options={"prefix": "Your registered 360Giving prefix, e.g. 360G-rotherham"},
+        )
+    ],
 )
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)

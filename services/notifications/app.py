@@ -7,8 +7,6 @@ and a worker per channel sends it, retrying on its own schedule.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from services.notifications import api, tables
 from services.notifications.alerts import address_alerts
 from services.notifications.emails import run_email_sender, send_due_digests
@@ -20,7 +18,7 @@ from services.notifications.settings import EmailSettings, QueueSettings, Webhoo
 from services.notifications.worker import run_delivery_worker
 from shared.events import CATALOGUE, Envelope
 from shared.messaging.consumer import Consumer, Handler
-from shared.service import Runtime, Schedule, ServiceDefinition, create_app
+from shared.service import Runtime, Schedule, ServiceDefinition
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
 
@@ -85,6 +83,7 @@ def make_definition(
             "list) and partners' own queues. Publishes `notifications.*` events."
         ),
         metadata=tables.metadata,
+        port=8004,
         routers=api.routers(config, queues),
         consumers=[
             Consumer(
@@ -119,7 +118,3 @@ def make_definition(
 
 
 definition = make_definition()
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)

@@ -7,13 +7,10 @@ each quarter end, a ward behind the four-meetings-a-year cadence is raised once 
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from services.wards import api, handlers, tables
+from services.wards import api, demo, handlers, tables
 from services.wards.handlers import SCHEDULER, read_reference_wards, register_wards
 from shared.calendar import today_in_london
-from shared.service import Runtime, Schedule, ServiceDefinition, create_app
-from shared.settings import Settings
+from shared.service import Runtime, Schedule, ServiceDefinition
 from shared.unit_of_work import Actor
 
 
@@ -37,14 +34,12 @@ definition = ServiceDefinition(
         "cadence. Publishes `wards.*` events; answers `wards.member_contacts`."
     ),
     metadata=tables.metadata,
+    port=8001,
     routers=[api.router],
     responders=[handlers.ward_member_contacts_responder],
     schedules=[
         Schedule("reference-wards", load_reference_wards, every_seconds=3600),
         Schedule("meeting-cadence", meeting_cadence),
     ],
+    demo=demo.load_demo_data,
 )
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)
