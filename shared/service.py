@@ -37,7 +37,7 @@ from shared.telemetry import setup_telemetry
 from shared.unit_of_work import Actor, UnitOfWork
 
 if TYPE_CHECKING:
-    from shared.cli.demo import Demo
+    from shared.demo import Demo
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Schedule:
     every_seconds: float | None = None  # None: the settings' scheduler interval
 
 
-# Part of ``make up``'s demo data, loaded through the running services' APIs (``shared.cli.demo.Demo``);
+# Part of ``make up``'s demo data, loaded through the running services' APIs (``shared.demo.Demo``);
 # it returns what it loaded, a line each.
 DemoLoader = Callable[["Demo"], Awaitable[list[str]]]
 # A story ``make demo`` drives through the running services; it prints what happens and returns an

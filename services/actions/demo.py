@@ -8,8 +8,8 @@ so the milestone completes itself when that fund opens.
 from __future__ import annotations
 
 from services.actions.bsc_2017 import GRANTS_OPEN, seed_2017_plan
-from shared.cli.demo import Demo
 from shared.db import create_engine
+from shared.demo import Demo
 from shared.settings import settings_for
 from shared.unit_of_work import Actor, UnitOfWork
 

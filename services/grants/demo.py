@@ -17,7 +17,7 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
-from shared.cli.demo import OFFICER, Demo, WebhookReceiver, say, until
+from shared.demo import OFFICER, Demo, WebhookReceiver, say, until
 
 BOSTON_CASTLE, KEPPEL = "E05012996", "E05013004"
 FUND_NAME = "Building Stronger Communities small grants"

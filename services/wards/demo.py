@@ -7,7 +7,7 @@ repeat harmless.
 
 from __future__ import annotations
 
-from shared.cli.demo import OFFICER, Demo
+from shared.demo import OFFICER, Demo
 
 
 async def load_demo_data(demo: Demo) -> list[str]:

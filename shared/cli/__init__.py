@@ -71,7 +71,7 @@ def up() -> None:
 @app.command()
 def demo() -> None:
     """Drive a short scenario through the running system and print what happened."""
-    from shared.cli.demo import run_demo
+    from shared.demo import run_demo
 
     raise typer.Exit(asyncio.run(run_demo()))
 

@@ -192,7 +192,7 @@ def run_local() -> int:
     try:
         asyncio.run(wait_ready(processes))
         _say("Loading demo data from the seed papers...")
-        from shared.cli.demo import load_demo_data
+        from shared.demo import load_demo_data
 
         for line in asyncio.run(load_demo_data()):
             _say(f"  {line}")

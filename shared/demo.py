@@ -1,5 +1,8 @@
 """``make up``'s demo data and ``make demo``'s scenario, as the services register them, and what they share.
 
+Not under ``shared.cli``: the services import it (their ``demo.py``), and a service process has no
+use for the command line's own imports.
+
 Each service brings its own part (``ServiceDefinition.demo`` and ``.scenario``, in its ``demo.py``):
 ``load_demo_data`` (run by ``cohesion up``) calls every service's loader in the registry's order,
 so wards publishes its wards before grants opens a fund and actions binds a milestone to it;
