@@ -1,9 +1,11 @@
 """How a service is put together and run: one process with its HTTP API, consumers, relay and schedules.
 
 A service declares a ``ServiceDefinition`` (its routers, consumers, responders
-and scheduled jobs); ``create_app`` wires it once to the database, the broker and
-telemetry. Handlers receive what they need as arguments — nothing reaches for
-a global.
+and scheduled jobs, and what the CLI takes from it) in its ``app.py``; ``create_app``
+wires it once to the database, the broker and telemetry. ``build_service(name)``
+does so for a service of the registry (``shared.registry``), and ``serve(name)``
+runs it as a process. Handlers receive what they need as arguments — nothing
+reaches for a global.
 """
 
 from __future__ import annotations
