@@ -52,6 +52,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._events: list[Envelope] = []
         self._audit: list[AuditEntry] = []
         self._outcome_callbacks = []
+        self._occurrence_trace: str | None = None
         self.fake_session = FakeSession(list(records))
         self.events: list[Envelope] = []  # committed
         self.audited: list[AuditEntry] = []  # committed
