@@ -1,8 +1,13 @@
-"""What the actions service listens to: events that complete the milestones bound to them."""
+"""What the actions service listens to: events that complete the milestones bound to them.
+
+A milestone may be bound to any event type of the catalogue (but the
+notifications plumbing's per-message records), matched on the event's subject
+or on a field of its data; the consumer binds every such type.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from services.actions import tables
 from services.actions.domain import Milestone
@@ -25,7 +30,10 @@ async def complete_bound_milestones(envelope: Envelope, uow: UnitOfWork) -> None
             .where(
                 tables.milestones.c.council == envelope.council,
                 tables.milestones.c.bound_event_type == envelope.type,
-                tables.milestones.c.bound_subject == envelope.subject,
+                or_(
+                    tables.milestones.c.bound_subject == envelope.subject,
+                    tables.milestones.c.bound_field.is_not(None),
+                ),
                 tables.milestones.c.status == "pending",
             )
             .order_by(tables.milestones.c.id)
@@ -33,10 +41,14 @@ async def complete_bound_milestones(envelope: Envelope, uow: UnitOfWork) -> None
         )
     ).all()
     for milestone in pending:
-        if not milestone.is_completed_by(envelope.council, envelope.type, envelope.subject):
+        if not milestone.is_completed_by(envelope.council, envelope.type, envelope.subject, envelope.data):
             continue
+        binding = milestone.binding
+        about = (
+            f"{binding.data_field} {binding.value}" if binding and binding.data_field else f"subject {envelope.subject}"
+        )
         milestone.complete(
-            evidence=f"Completed by event {envelope.type} {envelope.id} (subject {envelope.subject}).",
+            evidence=f"Completed by event {envelope.type} {envelope.id} ({about}).",
             at=envelope.time,
             by_event=envelope.id,
         )
@@ -48,7 +60,10 @@ milestone_bindings = Consumer(
     name="actions.milestone-bindings",
     bindings=BINDABLE_EVENT_TYPES,
     handle=complete_bound_milestones,
-    description="Completes pending milestones bound to an event type and subject (e.g. a fund opening).",
+    description=(
+        "Completes pending milestones bound to an event type and its subject or a field of its data "
+        "(e.g. a fund opening, a ward meeting held)."
+    ),
 )
 
 CONSUMERS: tuple[Consumer, ...] = (milestone_bindings,)

@@ -22,8 +22,8 @@ def test_every_bindable_event_type_is_in_the_catalogue():
         assert model_for(event_type).event_type == event_type
 
 
-def test_overdue_milestones_are_raised_by_a_schedule():
-    assert [s.name for s in definition.schedules] == ["milestone-overdue"]
+def test_overdue_milestones_overrun_groups_and_rag_moved_by_time_are_raised_by_clocks():
+    assert [s.name for s in definition.schedules] == ["milestone-overdue", "group-overran", "rag-with-time"]
 
 
 def test_the_2017_seed_follows_the_papers_themes_and_timetable():

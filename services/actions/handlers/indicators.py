@@ -6,6 +6,7 @@ from datetime import date
 
 from services.actions.domain import Indicator, IndicatorValue, InvalidCommand
 from services.actions.handlers.records import action_of, indicator_of, plan_of, values_of
+from shared import calendar
 from shared.events.catalogue.actions import IndicatorCreated, IndicatorValueRecorded
 from shared.unit_of_work import UnitOfWork
 
@@ -24,7 +25,8 @@ async def add_indicator(
     target_period: str,
     action_id: str | None = None,
 ) -> Indicator:
-    plan = await plan_of(uow.session, plan_id, council)
+    plan = await plan_of(uow.session, plan_id, council, for_update=True)
+    plan.ensure_changeable(through_review=False)
     if action_id is not None:
         action = await action_of(uow.session, action_id, council)
         if action.plan_id != plan.id:
@@ -61,7 +63,9 @@ async def record_indicator_value(
 ) -> tuple[Indicator, IndicatorValue, list[IndicatorValue]]:
     indicator = await indicator_of(uow.session, indicator_id, council, for_update=True)
     earlier = await values_of(uow.session, indicator.id)
-    recorded = indicator.record(period=period, period_end=period_end, value=value, earlier=earlier)
+    recorded = indicator.record(
+        period=period, period_end=period_end, value=value, earlier=earlier, recorded_at=calendar.now()
+    )
     uow.session.add(recorded)
     values = sorted([*earlier, recorded], key=lambda v: v.period_end)
     uow.emit(

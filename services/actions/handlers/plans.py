@@ -1,20 +1,46 @@
-"""Commands on a plan: create it, record the forum's review of it."""
+"""Commands on a plan: create it, add priorities and objectives, sign it off by its owning board.
+
+The forum's or board's reviews, the only way a signed-off plan changes, are in ``reviews``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from services.actions.domain import Plan, PlanReview
-from services.actions.handlers.records import plan_of
-from shared.events.catalogue.actions import PlanCreated, PlanReviewed
+from services.actions.domain import Objective, Plan, PlanReview, Priority
+from services.actions.handlers.records import body_of, plan_of, priorities_of, priority_of
+from shared.events.catalogue.actions import ObjectiveAdded, PlanCreated, PlanSignedOff, PriorityAdded
 from shared.unit_of_work import UnitOfWork
 
 
 async def create_plan(
-    uow: UnitOfWork, *, council: str, title: str, period_start: date, period_end: date, themes: Sequence[str]
+    uow: UnitOfWork,
+    *,
+    council: str,
+    title: str,
+    period_start: date,
+    period_end: date,
+    themes: Sequence[str],
+    vision: str | None = None,
+    area: str | None = None,
+    owner_body_id: str | None = None,
+    reviewer_body_id: str | None = None,
 ) -> Plan:
-    plan = Plan(council=council, title=title, period_start=period_start, period_end=period_end, themes=list(themes))
+    for body_id in (owner_body_id, reviewer_body_id):
+        if body_id is not None:
+            await body_of(uow.session, body_id, council)
+    plan = Plan(
+        council=council,
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        themes=list(themes),
+        vision=vision,
+        area=area,
+        owner_body_id=owner_body_id,
+        reviewer_body_id=reviewer_body_id,
+    )
     added_plan(uow, plan)
     await uow.commit()
     return plan
@@ -24,24 +50,79 @@ def added_plan(uow: UnitOfWork, plan: Plan) -> None:
     """Stage a new plan with its event and audit entry (the caller commits)."""
     uow.session.add(plan)
     uow.emit(
-        PlanCreated(plan_id=plan.id, period_start=plan.period_start, period_end=plan.period_end, themes=plan.themes),
+        PlanCreated(
+            plan_id=plan.id,
+            period_start=plan.period_start,
+            period_end=plan.period_end,
+            themes=plan.themes,
+            area=plan.area,
+            owner_body_id=plan.owner_body_id,
+            reviewer_body_id=plan.reviewer_body_id,
+        ),
         subject=plan.id,
         council=plan.council,
     )
     uow.audit("actions.plan.create", plan.id, title=plan.title)
 
 
-async def review_plan(
-    uow: UnitOfWork, *, plan_id: str, council: str, held_on: date, attendees: str, decisions: Sequence[str]
-) -> PlanReview:
-    plan = await plan_of(uow.session, plan_id, council)
-    review = plan.review(held_on=held_on, attendees=attendees, decisions=decisions, recorded_by=uow.actor.subject)
-    uow.session.add(review)
+async def add_priority(uow: UnitOfWork, *, plan_id: str, council: str, number: int, title: str) -> Priority:
+    plan = await plan_of(uow.session, plan_id, council, for_update=True)
+    plan.ensure_changeable(through_review=False)
+    priority = await added_priority(uow, plan, number=number, title=title)
+    await uow.commit()
+    return priority
+
+
+async def added_priority(
+    uow: UnitOfWork, plan: Plan, *, number: int, title: str, review: PlanReview | None = None
+) -> Priority:
+    priority = plan.add_priority(number=number, title=title, existing=await priorities_of(uow.session, plan.id))
+    uow.session.add(priority)
     uow.emit(
-        PlanReviewed(plan_id=plan.id, review_id=review.id, held_on=held_on, decision_count=len(review.decisions)),
+        PriorityAdded(priority_id=priority.id, plan_id=plan.id, number=number, review_id=review.id if review else None),
+        subject=plan.id,
+        council=plan.council,
+    )
+    uow.audit("actions.priority.add", priority.id, plan_id=plan.id, number=number)
+    return priority
+
+
+async def add_objective(uow: UnitOfWork, *, priority_id: str, council: str, title: str) -> Objective:
+    priority = await priority_of(uow.session, priority_id, council)
+    plan = await plan_of(uow.session, priority.plan_id, council, for_update=True)
+    plan.ensure_changeable(through_review=False)
+    objective = added_objective(uow, priority, title=title)
+    await uow.commit()
+    return objective
+
+
+def added_objective(uow: UnitOfWork, priority: Priority, *, title: str, review: PlanReview | None = None) -> Objective:
+    objective = priority.add_objective(title=title)
+    uow.session.add(objective)
+    uow.emit(
+        ObjectiveAdded(
+            objective_id=objective.id,
+            priority_id=priority.id,
+            plan_id=priority.plan_id,
+            review_id=review.id if review else None,
+        ),
+        subject=priority.plan_id,
+        council=priority.council,
+    )
+    uow.audit("actions.objective.add", objective.id, plan_id=priority.plan_id, priority_id=priority.id)
+    return objective
+
+
+async def sign_off_plan(uow: UnitOfWork, *, plan_id: str, council: str, signed_off_on: date) -> Plan:
+    plan = await plan_of(uow.session, plan_id, council, for_update=True)
+    owner = await body_of(uow.session, plan.owner_body_id, council) if plan.owner_body_id else None
+    plan.sign_off(owner=owner, account=uow.actor.subject, on=signed_off_on)
+    assert plan.owner_body_id is not None
+    uow.emit(
+        PlanSignedOff(plan_id=plan.id, body_id=plan.owner_body_id, signed_off_on=signed_off_on),
         subject=plan.id,
         council=council,
     )
-    uow.audit("actions.plan.review", plan.id, review_id=review.id, held_on=held_on.isoformat())
+    uow.audit("actions.plan.sign_off", plan.id, body_id=plan.owner_body_id, signed_off_on=signed_off_on.isoformat())
     await uow.commit()
-    return review
+    return plan

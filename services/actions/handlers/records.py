@@ -6,12 +6,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions import tables
-from services.actions.domain import Action, Indicator, IndicatorValue, Milestone, Plan
+from services.actions.domain import (
+    Action,
+    Body,
+    Indicator,
+    IndicatorValue,
+    Milestone,
+    Objective,
+    Plan,
+    Priority,
+    TaskAndFinishGroup,
+)
 from shared.rules import NotFound
 
 
-async def plan_of(session: AsyncSession, plan_id: str, council: str) -> Plan:
-    plan = await session.get(Plan, plan_id)
+async def plan_of(session: AsyncSession, plan_id: str, council: str, *, for_update: bool = False) -> Plan:
+    # Locked by a command that changes the plan's standing (sign-off, review), so changes queue behind it.
+    plan = await session.get(Plan, plan_id, with_for_update=for_update)
     if plan is None or plan.council != council:
         raise NotFound("plan", plan_id)
     return plan
@@ -63,3 +74,51 @@ async def lead_organisations(session: AsyncSession, action_ids: set[str]) -> dic
         select(tables.actions.c.id, tables.actions.c.lead_organisation).where(tables.actions.c.id.in_(action_ids))
     )
     return {action_id: lead for action_id, lead in rows.all()}
+
+
+async def priority_of(session: AsyncSession, priority_id: str, council: str) -> Priority:
+    priority = await session.get(Priority, priority_id)
+    if priority is None or priority.council != council:
+        raise NotFound("priority", priority_id)
+    return priority
+
+
+async def objective_of(session: AsyncSession, objective_id: str, council: str) -> Objective:
+    objective = await session.get(Objective, objective_id)
+    if objective is None or objective.council != council:
+        raise NotFound("objective", objective_id)
+    return objective
+
+
+async def body_of(session: AsyncSession, body_id: str, council: str, *, for_update: bool = False) -> Body:
+    body = await session.get(Body, body_id, with_for_update=for_update)
+    if body is None or body.council != council:
+        raise NotFound("board or forum", body_id)
+    return body
+
+
+async def group_of(
+    session: AsyncSession, group_id: str, council: str, *, for_update: bool = False
+) -> TaskAndFinishGroup:
+    group = await session.get(TaskAndFinishGroup, group_id, with_for_update=for_update)
+    if group is None or group.council != council:
+        raise NotFound("task and finish group", group_id)
+    return group
+
+
+async def priorities_of(session: AsyncSession, plan_id: str) -> list[Priority]:
+    return list(
+        (
+            await session.scalars(
+                select(Priority).where(tables.priorities.c.plan_id == plan_id).order_by(tables.priorities.c.number)
+            )
+        ).all()
+    )
+
+
+async def governing_bodies(session: AsyncSession, plan: Plan) -> list[Body]:
+    """The plan's owning and reviewing bodies (none, one or two)."""
+    ids = {i for i in (plan.owner_body_id, plan.reviewer_body_id) if i is not None}
+    if not ids:
+        return []
+    return list((await session.scalars(select(Body).where(tables.bodies.c.id.in_(ids)))).all())
