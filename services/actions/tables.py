@@ -117,6 +117,8 @@ objectives = Table(
     Column("plan_id", ID, ForeignKey("plans.id"), nullable=False, index=True),
     Column("council", GSS, nullable=False),
     Column("title", Text, nullable=False),
+    Column("position", SmallInteger, nullable=False),
+    UniqueConstraint("priority_id", "position", name="uq_objectives_priority_id_position"),
 )
 
 task_and_finish_groups = Table(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
-from services.actions import handlers, tables
+from services.actions import handlers
 from services.actions.api.access import Officer, Reader
 from services.actions.api.schemas import ObjectiveIn, ObjectiveOut, PriorityIn, PriorityOut
-from services.actions.domain import Objective
-from services.actions.handlers.records import priorities_of
+from services.actions.handlers.records import objectives_of, priorities_of
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["action plan"])
@@ -27,13 +25,7 @@ async def list_priorities(plan_id: str, runtime: RuntimeDep, principal: Reader) 
     async with runtime.sessions() as session:
         plan = await handlers.plan_of(session, plan_id, principal.council)
         priorities = await priorities_of(session, plan.id)
-        objectives = list(
-            (
-                await session.scalars(
-                    select(Objective).where(tables.objectives.c.plan_id == plan.id).order_by(tables.objectives.c.id)
-                )
-            ).all()
-        )
+        objectives = await objectives_of(session, plan.id)
     return [PriorityOut.of(p, objectives) for p in priorities]
 
 

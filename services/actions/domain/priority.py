@@ -5,6 +5,7 @@ An action serves one objective; an objective sits under one priority of one plan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from services.actions.domain.rules import InvalidCommand, new_id
@@ -30,8 +31,12 @@ class Priority:
         """As the papers write it: "Priority 1: Ensuring the best start in life for children and families"."""
         return f"Priority {self.number}: {self.title}"
 
-    def add_objective(self, *, title: str) -> Objective:
-        return Objective(priority_id=self.id, plan_id=self.plan_id, council=self.council, title=title)
+    def add_objective(self, *, title: str, existing: Sequence[Objective]) -> Objective:
+        """The next objective under this priority, in the order the plan lists them."""
+        position = 1 + max((o.position for o in existing if o.priority_id == self.id), default=0)
+        return Objective(
+            priority_id=self.id, plan_id=self.plan_id, council=self.council, title=title, position=position
+        )
 
 
 @dataclass
@@ -40,6 +45,7 @@ class Objective:
     plan_id: str
     council: str
     title: str
+    position: int = 1  # its place under the priority, from 1
     id: str = field(default_factory=new_id)
 
     def __post_init__(self) -> None:

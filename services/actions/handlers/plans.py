@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from services.actions.domain import Objective, Plan, PlanReview, Priority
-from services.actions.handlers.records import body_of, plan_of, priorities_of, priority_of
+from services.actions.handlers.records import body_of, objectives_of, plan_of, priorities_of, priority_of
 from shared.events.catalogue.actions import ObjectiveAdded, PlanCreated, PlanSignedOff, PriorityAdded
 from shared.unit_of_work import UnitOfWork
 
@@ -91,13 +91,15 @@ async def add_objective(uow: UnitOfWork, *, priority_id: str, council: str, titl
     priority = await priority_of(uow.session, priority_id, council)
     plan = await plan_of(uow.session, priority.plan_id, council, for_update=True)
     plan.ensure_changeable(through_review=False)
-    objective = added_objective(uow, priority, title=title)
+    objective = await added_objective(uow, priority, title=title)
     await uow.commit()
     return objective
 
 
-def added_objective(uow: UnitOfWork, priority: Priority, *, title: str, review: PlanReview | None = None) -> Objective:
-    objective = priority.add_objective(title=title)
+async def added_objective(
+    uow: UnitOfWork, priority: Priority, *, title: str, review: PlanReview | None = None
+) -> Objective:
+    objective = priority.add_objective(title=title, existing=await objectives_of(uow.session, priority.plan_id))
     uow.session.add(objective)
     uow.emit(
         ObjectiveAdded(

@@ -122,3 +122,16 @@ async def governing_bodies(session: AsyncSession, plan: Plan) -> list[Body]:
     if not ids:
         return []
     return list((await session.scalars(select(Body).where(tables.bodies.c.id.in_(ids)))).all())
+
+
+async def objectives_of(session: AsyncSession, plan_id: str) -> list[Objective]:
+    """The plan's objectives, in the order each priority lists them."""
+    return list(
+        (
+            await session.scalars(
+                select(Objective)
+                .where(tables.objectives.c.plan_id == plan_id)
+                .order_by(tables.objectives.c.priority_id, tables.objectives.c.position)
+            )
+        ).all()
+    )

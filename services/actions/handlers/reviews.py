@@ -119,7 +119,7 @@ async def apply(uow: UnitOfWork, plan: Plan, review: PlanReview, change: PlanCha
             priority = await priority_of(uow.session, priority_id, council)
             if priority.plan_id != plan.id:
                 raise NotFound("priority", priority_id)
-            added_objective(uow, priority, title=title, review=review)
+            await added_objective(uow, priority, title=title, review=review)
             await uow.session.flush()
             return f"Added objective under Priority {priority.number}: {title.strip()}"
         case AddAction():

@@ -60,6 +60,7 @@ class ObjectiveOut(BaseModel):
     priority_id: str
     plan_id: str
     title: str
+    position: int
 
     @classmethod
     def of(cls, objective: Objective) -> ObjectiveOut:

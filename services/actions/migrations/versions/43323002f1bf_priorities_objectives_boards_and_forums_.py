@@ -1,8 +1,8 @@
 """priorities, objectives, boards and forums, task and finish groups, sign-off, RAG and history columns
 
-Revision ID: fc6378bca036
+Revision ID: 43323002f1bf
 Revises: 8f4466e71441
-Create Date: 2026-12-02 09:56:26.773564
+Create Date: 2026-12-02 10:07:17.774617
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = 'fc6378bca036'
+revision: str = '43323002f1bf'
 down_revision: str | None = '8f4466e71441'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -63,9 +63,11 @@ def upgrade() -> None:
     sa.Column('plan_id', sa.String(length=36), nullable=False),
     sa.Column('council', sa.String(length=9), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('position', sa.SmallInteger(), nullable=False),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_objectives_plan_id_plans')),
     sa.ForeignKeyConstraint(['priority_id'], ['priorities.id'], name=op.f('fk_objectives_priority_id_priorities')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_objectives'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_objectives')),
+    sa.UniqueConstraint('priority_id', 'position', name='uq_objectives_priority_id_position')
     )
     op.create_index(op.f('ix_objectives_plan_id'), 'objectives', ['plan_id'], unique=False)
     op.create_index(op.f('ix_objectives_priority_id'), 'objectives', ['priority_id'], unique=False)
@@ -73,8 +75,8 @@ def upgrade() -> None:
     op.add_column('actions', sa.Column('group_id', sa.String(length=36), nullable=True))
     op.add_column('actions', sa.Column('last_rag', sa.String(length=5), server_default='green', nullable=False))
     op.add_column('actions', sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False))
-    op.create_foreign_key(op.f('fk_actions_objective_id_objectives'), 'actions', 'objectives', ['objective_id'], ['id'])
     op.create_foreign_key(op.f('fk_actions_group_id_task_and_finish_groups'), 'actions', 'task_and_finish_groups', ['group_id'], ['id'])
+    op.create_foreign_key(op.f('fk_actions_objective_id_objectives'), 'actions', 'objectives', ['objective_id'], ['id'])
     op.add_column('indicator_values', sa.Column('recorded_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False))
     op.add_column('milestones', sa.Column('bound_field', sa.String(length=200), nullable=True))
     op.add_column('milestones', sa.Column('bound_value', sa.String(length=200), nullable=True))
@@ -112,8 +114,8 @@ def downgrade() -> None:
     op.drop_column('milestones', 'bound_value')
     op.drop_column('milestones', 'bound_field')
     op.drop_column('indicator_values', 'recorded_at')
-    op.drop_constraint(op.f('fk_actions_group_id_task_and_finish_groups'), 'actions', type_='foreignkey')
     op.drop_constraint(op.f('fk_actions_objective_id_objectives'), 'actions', type_='foreignkey')
+    op.drop_constraint(op.f('fk_actions_group_id_task_and_finish_groups'), 'actions', type_='foreignkey')
     op.drop_column('actions', 'created_at')
     op.drop_column('actions', 'last_rag')
     op.drop_column('actions', 'group_id')
