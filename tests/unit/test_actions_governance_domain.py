@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.actions.domain import (
+    Action,
     Body,
     EventBinding,
     InvalidCommand,
@@ -46,7 +47,7 @@ def the_board(*accounts: str) -> Body:
     )
 
 
-def an_action_of(plan: Plan, **overrides: object):  # type: ignore[no-untyped-def]
+def an_action_of(plan: Plan, **overrides: object) -> Action:
     values: dict[str, object] = {
         "theme": THEMES[0],
         "title": "Evidence the impact of support to families with a child aged 0-3",
