@@ -1,12 +1,12 @@
 """The actions HTTP API, a router per resource: plans (with sign-off and summary), priorities and objectives,
-reviews, actions, milestones, indicators, boards and forums, task and finish groups.
+reviews, actions, milestones, indicators, boards and forums, task and finish groups, reports as at a date.
 
 Everything is scoped to the caller's council: another council's record answers 404.
 """
 
 from fastapi import APIRouter
 
-from services.actions.api import actions, bodies, groups, indicators, milestones, plans, priorities, reviews
+from services.actions.api import actions, bodies, groups, indicators, milestones, plans, priorities, reports, reviews
 
 routers: list[APIRouter] = [
     plans.router,
@@ -17,4 +17,5 @@ routers: list[APIRouter] = [
     indicators.router,
     bodies.router,
     groups.router,
+    reports.router,
 ]

@@ -31,6 +31,7 @@ from services.actions.domain.action import (
 )
 from services.actions.domain.body import Body, BodyKind, Member, MemberRole
 from services.actions.domain.group import GroupStatus, TaskAndFinishGroup
+from services.actions.domain.history import IndicatorThen, OverdueThen, PlanAsAt, plan_as_at
 from services.actions.domain.indicator import Direction, Indicator, IndicatorValue, direction_of_travel
 from services.actions.domain.milestone import EventBinding, Milestone, MilestoneStatus
 from services.actions.domain.plan import Plan, PlanStatus
@@ -49,6 +50,7 @@ __all__ = [
     "EventBinding",
     "GroupStatus",
     "Indicator",
+    "IndicatorThen",
     "IndicatorValue",
     "InvalidCommand",
     "Member",
@@ -57,7 +59,9 @@ __all__ = [
     "MilestoneStatus",
     "NotPermitted",
     "Objective",
+    "OverdueThen",
     "Plan",
+    "PlanAsAt",
     "PlanReview",
     "PlanStatus",
     "Priority",
@@ -69,6 +73,7 @@ __all__ = [
     "new_id",
     "percent_of_time_elapsed",
     "performance",
+    "plan_as_at",
     "rag",
     "rag_by_theme",
     "rag_for_performance",

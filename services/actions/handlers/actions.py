@@ -39,6 +39,7 @@ async def add_action(
     task_and_finish_group: str | None = None,
     objective_id: str | None = None,
     group_id: str | None = None,
+    now: datetime | None = None,
 ) -> Action:
     plan = await plan_of(uow.session, plan_id, council, for_update=True)
     plan.ensure_changeable(through_review=False)
@@ -54,6 +55,7 @@ async def add_action(
         task_and_finish_group=task_and_finish_group,
         objective_id=objective_id,
         group_id=group_id,
+        now=now,
     )
     await uow.commit()
     return action
@@ -73,6 +75,7 @@ async def staged_action(
     objective_id: str | None = None,
     group_id: str | None = None,
     review: PlanReview | None = None,
+    now: datetime | None = None,
 ) -> Action:
     """Add an action to ``plan`` without committing: directly, or as one change of a review."""
     objective = await objective_of(uow.session, objective_id, plan.council) if objective_id else None
@@ -88,6 +91,7 @@ async def staged_action(
         objective=objective,
         group=group,
     )
+    action.created_at = now
     added_action(uow, action, review=review)
     return action
 

@@ -23,11 +23,20 @@ async def form_body(
     body = Body(
         council=council, kind=kind, name=name, chair=chair, terms_of_reference=terms_of_reference, members=list(members)
     )
-    uow.session.add(body)
-    uow.emit(BodyFormed(body_id=body.id, kind=kind, member_count=len(body.members)), subject=body.id, council=council)
-    uow.audit("actions.body.form", body.id, name=name, kind=kind)
+    added_body(uow, body)
     await uow.commit()
     return body
+
+
+def added_body(uow: UnitOfWork, body: Body) -> None:
+    """Stage a new board or forum with its event and audit entry (the caller commits)."""
+    uow.session.add(body)
+    uow.emit(
+        BodyFormed(body_id=body.id, kind=body.kind, member_count=len(body.members)),
+        subject=body.id,
+        council=body.council,
+    )
+    uow.audit("actions.body.form", body.id, name=body.name, kind=body.kind)
 
 
 async def set_body_members(uow: UnitOfWork, *, body_id: str, council: str, members: Sequence[Member]) -> Body:

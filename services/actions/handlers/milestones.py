@@ -57,11 +57,13 @@ async def add_milestone(
     title: str,
     due_on: date,
     binding: EventBinding | None = None,
+    now: datetime | None = None,
 ) -> Milestone:
     action = await action_of(uow.session, action_id, council)
     plan = await plan_of(uow.session, action.plan_id, council, for_update=True)
     plan.ensure_changeable(through_review=False)
     milestone = staged_milestone(uow, action, title=title, due_on=due_on, binding=binding)
+    milestone.created_at = now or milestone.created_at
     await uow.commit()
     return milestone
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from services.actions.domain import Objective, Plan, PlanReview, Priority
+from services.actions.domain import Body, Objective, Plan, PlanReview, Priority
 from services.actions.handlers.records import body_of, objectives_of, plan_of, priorities_of, priority_of
 from shared.events.catalogue.actions import ObjectiveAdded, PlanCreated, PlanSignedOff, PriorityAdded
 from shared.unit_of_work import UnitOfWork
@@ -118,13 +118,18 @@ async def added_objective(
 async def sign_off_plan(uow: UnitOfWork, *, plan_id: str, council: str, signed_off_on: date) -> Plan:
     plan = await plan_of(uow.session, plan_id, council, for_update=True)
     owner = await body_of(uow.session, plan.owner_body_id, council) if plan.owner_body_id else None
-    plan.sign_off(owner=owner, account=uow.actor.subject, on=signed_off_on)
-    assert plan.owner_body_id is not None
-    uow.emit(
-        PlanSignedOff(plan_id=plan.id, body_id=plan.owner_body_id, signed_off_on=signed_off_on),
-        subject=plan.id,
-        council=council,
-    )
-    uow.audit("actions.plan.sign_off", plan.id, body_id=plan.owner_body_id, signed_off_on=signed_off_on.isoformat())
+    signed_off(uow, plan, owner, signed_off_on)
     await uow.commit()
     return plan
+
+
+def signed_off(uow: UnitOfWork, plan: Plan, owner: Body | None, on: date) -> None:
+    """Sign the plan off as the unit's actor, a member of its owning board (the caller commits)."""
+    plan.sign_off(owner=owner, account=uow.actor.subject, on=on)
+    assert plan.owner_body_id is not None
+    uow.emit(
+        PlanSignedOff(plan_id=plan.id, body_id=plan.owner_body_id, signed_off_on=on),
+        subject=plan.id,
+        council=plan.council,
+    )
+    uow.audit("actions.plan.sign_off", plan.id, body_id=plan.owner_body_id, signed_off_on=on.isoformat())
