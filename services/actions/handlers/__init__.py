@@ -5,7 +5,7 @@ and commits; a rule it breaks surfaces as the domain's ``RuleBroken`` and
 nothing is written. By resource: ``plans`` (with priorities, objectives and
 sign-off), ``reviews``, ``actions`` (with RAG), ``milestones``, ``indicators``,
 ``bodies`` (boards and forums), ``groups`` (task and finish groups); ``records``
-loads a record within the caller's council.
+loads a record within the caller's council; ``imports`` reads a plan from CSV.
 """
 
 from services.actions.handlers.actions import (
@@ -17,6 +17,7 @@ from services.actions.handlers.actions import (
 )
 from services.actions.handlers.bodies import form_body, set_body_members
 from services.actions.handlers.groups import close_group, form_group, raise_overrun_groups
+from services.actions.handlers.imports import import_plan
 from services.actions.handlers.indicators import add_indicator, record_indicator_value
 from services.actions.handlers.milestones import (
     BINDABLE_EVENT_TYPES,
@@ -89,6 +90,7 @@ __all__ = [
     "form_body",
     "form_group",
     "group_of",
+    "import_plan",
     "indicator_of",
     "lead_organisations",
     "milestone_of",

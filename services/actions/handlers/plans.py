@@ -77,14 +77,24 @@ async def added_priority(
     uow: UnitOfWork, plan: Plan, *, number: int, title: str, review: PlanReview | None = None
 ) -> Priority:
     priority = plan.add_priority(number=number, title=title, existing=await priorities_of(uow.session, plan.id))
+    stage_priority(uow, priority, review=review)
+    return priority
+
+
+def stage_priority(uow: UnitOfWork, priority: Priority, *, review: PlanReview | None = None) -> None:
+    """Stage a new priority with its event and audit entry (the caller commits)."""
     uow.session.add(priority)
     uow.emit(
-        PriorityAdded(priority_id=priority.id, plan_id=plan.id, number=number, review_id=review.id if review else None),
-        subject=plan.id,
-        council=plan.council,
+        PriorityAdded(
+            priority_id=priority.id,
+            plan_id=priority.plan_id,
+            number=priority.number,
+            review_id=review.id if review else None,
+        ),
+        subject=priority.plan_id,
+        council=priority.council,
     )
-    uow.audit("actions.priority.add", priority.id, plan_id=plan.id, number=number)
-    return priority
+    uow.audit("actions.priority.add", priority.id, plan_id=priority.plan_id, number=priority.number)
 
 
 async def add_objective(uow: UnitOfWork, *, priority_id: str, council: str, title: str) -> Objective:
@@ -100,19 +110,24 @@ async def added_objective(
     uow: UnitOfWork, priority: Priority, *, title: str, review: PlanReview | None = None
 ) -> Objective:
     objective = priority.add_objective(title=title, existing=await objectives_of(uow.session, priority.plan_id))
+    stage_objective(uow, objective, review=review)
+    return objective
+
+
+def stage_objective(uow: UnitOfWork, objective: Objective, *, review: PlanReview | None = None) -> None:
+    """Stage a new objective with its event and audit entry (the caller commits)."""
     uow.session.add(objective)
     uow.emit(
         ObjectiveAdded(
             objective_id=objective.id,
-            priority_id=priority.id,
-            plan_id=priority.plan_id,
+            priority_id=objective.priority_id,
+            plan_id=objective.plan_id,
             review_id=review.id if review else None,
         ),
-        subject=priority.plan_id,
-        council=priority.council,
+        subject=objective.plan_id,
+        council=objective.council,
     )
-    uow.audit("actions.objective.add", objective.id, plan_id=priority.plan_id, priority_id=priority.id)
-    return objective
+    uow.audit("actions.objective.add", objective.id, plan_id=objective.plan_id, priority_id=objective.priority_id)
 
 
 async def sign_off_plan(uow: UnitOfWork, *, plan_id: str, council: str, signed_off_on: date) -> Plan:

@@ -135,3 +135,11 @@ async def objectives_of(session: AsyncSession, plan_id: str) -> list[Objective]:
             )
         ).all()
     )
+
+
+async def actions_in(session: AsyncSession, plan_id: str) -> list[Action]:
+    return list((await session.scalars(select(Action).where(tables.actions.c.plan_id == plan_id))).all())
+
+
+async def milestones_in(session: AsyncSession, plan_id: str) -> list[Milestone]:
+    return list((await session.scalars(select(Milestone).where(tables.milestones.c.plan_id == plan_id))).all())
