@@ -91,7 +91,7 @@ def stage_priority(uow: UnitOfWork, priority: Priority, *, review: PlanReview | 
             number=priority.number,
             review_id=review.id if review else None,
         ),
-        subject=priority.plan_id,
+        subject=priority.id,
         council=priority.council,
     )
     uow.audit("actions.priority.add", priority.id, plan_id=priority.plan_id, number=priority.number)
@@ -124,7 +124,7 @@ def stage_objective(uow: UnitOfWork, objective: Objective, *, review: PlanReview
             plan_id=objective.plan_id,
             review_id=review.id if review else None,
         ),
-        subject=objective.plan_id,
+        subject=objective.id,
         council=objective.council,
     )
     uow.audit("actions.objective.add", objective.id, plan_id=objective.plan_id, priority_id=objective.priority_id)

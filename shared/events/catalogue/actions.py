@@ -86,7 +86,7 @@ class GroupOverran(EventData, event_type="actions.group.overran.v1"):
 
 
 class PlanReviewed(EventData, event_type="actions.plan.reviewed.v1"):
-    """The Stronger Communities Forum reviewed the plan (details, attendees and decisions: through the API)."""
+    """A forum or board reviewed the plan (attendees, decisions and the changes it made: through the API)."""
 
     plan_id: str
     review_id: str
