@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.actions import handlers, tables
 from services.actions.api.access import Reader
 from services.actions.api.schemas.reports import PlanReportOut
-from services.actions.domain import Action, Indicator, IndicatorValue, Milestone, PlanAsAt, Progress, plan_as_at
-from services.actions.handlers.records import objectives_of, priorities_of
+from services.actions.domain import Indicator, IndicatorValue, PlanAsAt, Progress, plan_as_at
+from services.actions.handlers.records import actions_in, milestones_in, objectives_of, priorities_of
 from shared.calendar import today_in_london
 from shared.service import RuntimeDep
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["reports"])
 
 async def report_as_at(session: AsyncSession, plan_id: str, council: str, as_at: date) -> PlanAsAt:
     plan = await handlers.plan_of(session, plan_id, council)
-    actions = (await session.scalars(select(Action).where(tables.actions.c.plan_id == plan.id))).all()
+    actions = await actions_in(session, plan.id)
     progress = (
         await session.scalars(select(Progress).where(tables.progress_updates.c.action_id.in_([a.id for a in actions])))
     ).all()
@@ -40,7 +40,7 @@ async def report_as_at(session: AsyncSession, plan_id: str, council: str, as_at:
         objectives=await objectives_of(session, plan.id),
         actions=actions,
         progress=progress,
-        milestones=(await session.scalars(select(Milestone).where(tables.milestones.c.plan_id == plan.id))).all(),
+        milestones=await milestones_in(session, plan.id),
         indicators=indicators,
         values=(
             await session.scalars(
