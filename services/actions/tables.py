@@ -36,6 +36,7 @@ from services.actions.domain import (
     PlanReview,
     Priority,
     Progress,
+    Reschedule,
     TaskAndFinishGroup,
 )
 from shared.db import NAMING_CONVENTION
@@ -170,6 +171,18 @@ progress_updates = Table(
     Column("recorded_by", String(200), nullable=False),
 )
 
+action_reschedules = Table(
+    "action_reschedules",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("action_id", ID, ForeignKey("actions.id"), nullable=False, index=True),
+    Column("council", GSS, nullable=False),
+    Column("due_on_before", Date, nullable=False),
+    Column("due_on_after", Date, nullable=False),
+    Column("review_id", ID, ForeignKey("plan_reviews.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
 milestones = Table(
     "milestones",
     metadata,
@@ -253,6 +266,7 @@ mapper.map_imperatively(Objective, objectives)
 mapper.map_imperatively(TaskAndFinishGroup, task_and_finish_groups)
 mapper.map_imperatively(Action, actions)
 mapper.map_imperatively(Progress, progress_updates)
+mapper.map_imperatively(Reschedule, action_reschedules)
 mapper.map_imperatively(Milestone, milestones)
 mapper.map_imperatively(PlanReview, plan_reviews)
 mapper.map_imperatively(Indicator, indicators)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.actions.domain import Body, Member, Plan, PlanAsAt, plan_as_at
+from services.actions.domain import Body, Member, Plan, PlanAsAt, Rag, plan_as_at
 from services.actions.domain.history import NO_PRIORITY, OverdueThen
 
 THEMES = ["Bringing people together", "Expanding opportunity and economic security"]
@@ -123,3 +123,29 @@ def test_an_indicator_shows_only_values_recorded_by_then_and_the_plan_its_status
         False,
     )
     assert later.status == "signed_off"
+
+
+def test_an_action_is_judged_against_the_due_date_it_had_then_not_one_a_later_review_set():
+    plan, priority, objective, actions, progress, milestones, indicator, values = the_plan()
+    early = actions[0]
+    moved = early.reschedule(date(2017, 12, 31), review_id="review-1", at=at(date(2017, 7, 10)))
+
+    def rag_on(day: date) -> dict[Rag, int]:
+        report = plan_as_at(
+            plan,
+            priorities=[priority],
+            objectives=[objective],
+            actions=[early],
+            progress=progress,
+            milestones=[],
+            indicators=[],
+            values=[],
+            as_at=day,
+            reschedules=[moved],
+        )
+        return report.by_theme[THEMES[0]]
+
+    # 30 June: 30% at day 60 of the 100 it then had (red), not day 60 of the 244 it has now (green).
+    assert rag_on(date(2017, 6, 30)) == {"green": 0, "amber": 0, "red": 1}
+    # 1 August: 60% at day 92 of 244 (159%): green under the date the review set on 10 July.
+    assert rag_on(date(2017, 8, 1)) == {"green": 1, "amber": 0, "red": 0}

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.actions import handlers, tables
 from services.actions.api.access import Reader
 from services.actions.api.schemas.reports import PlanReportOut
-from services.actions.domain import Indicator, IndicatorValue, PlanAsAt, Progress, plan_as_at
+from services.actions.domain import Indicator, IndicatorValue, PlanAsAt, Progress, Reschedule, plan_as_at
 from services.actions.handlers.records import actions_in, milestones_in, objectives_of, priorities_of
 from shared.calendar import today_in_london
 from shared.service import RuntimeDep
@@ -48,6 +48,11 @@ async def report_as_at(session: AsyncSession, plan_id: str, council: str, as_at:
             )
         ).all(),
         as_at=as_at,
+        reschedules=(
+            await session.scalars(
+                select(Reschedule).where(tables.action_reschedules.c.action_id.in_([a.id for a in actions]))
+            )
+        ).all(),
     )
 
 

@@ -99,12 +99,22 @@ class Action:
     def performance(self, today: date) -> Fraction | None:
         return performance(self.percent_complete, self.starts_on, self.due_on, today)
 
-    def reschedule(self, due_on: date) -> None:
+    def reschedule(self, due_on: date, *, review_id: str, at: datetime) -> Reschedule:
+        """Move the due date (a review of the plan does); the record of it, so history keeps the old date."""
         if due_on < self.starts_on:
             raise InvalidCommand(
                 f"The action would be due ({due_on}) before it starts ({self.starts_on}).", field="due_on"
             )
+        moved = Reschedule(
+            action_id=self.id,
+            council=self.council,
+            due_on_before=self.due_on,
+            due_on_after=due_on,
+            review_id=review_id,
+            recorded_at=at,
+        )
         self.due_on = due_on
+        return moved
 
     def settle_rag(self, today: date) -> RagChange | None:
         """Take today's computed RAG as the action's own; the change, if it moved since it was last settled."""
@@ -132,6 +142,19 @@ class Action:
             bound_field=binding.data_field if binding else None,
             bound_value=binding.value if binding else None,
         )
+
+
+@dataclass
+class Reschedule:
+    """An action's due date moved by a review: from what, to what, when."""
+
+    action_id: str
+    council: str
+    due_on_before: date
+    due_on_after: date
+    review_id: str
+    recorded_at: datetime
+    id: str = field(default_factory=new_id)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The plan as it stood on a past date, rebuilt from what had been recorded by then.
 
 Not today's figures applied to an old date: an action counts only if it had been
-added by then, at the % complete of its last progress update by then; a
+added by then, at the % complete of its last progress update by then and the
+due date it had then (a later review may have moved it); a
 milestone is overdue then if it was past due and not yet completed; an
 indicator shows the latest value recorded by then.
 """
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.actions.domain.action import RAGS, Action, Progress, Rag, rag
+from services.actions.domain.action import RAGS, Action, Progress, Rag, Reschedule, rag
 from services.actions.domain.indicator import Direction, Indicator, IndicatorValue
 from services.actions.domain.milestone import Milestone
 from services.actions.domain.plan import Plan, PlanStatus
@@ -65,6 +66,12 @@ def percent_complete_then(progress: Iterable[Progress], as_at: date) -> int:
     return max(recorded, key=lambda p: p.recorded_at).percent_complete if recorded else 0
 
 
+def due_on_then(action: Action, reschedules: Iterable[Reschedule], as_at: date) -> date:
+    """The due date the action had on ``as_at``: before the first move recorded after it, if any."""
+    later = [r for r in reschedules if r.action_id == action.id and not by_then(r.recorded_at, as_at)]
+    return min(later, key=lambda r: r.recorded_at).due_on_before if later else action.due_on
+
+
 def plan_as_at(
     plan: Plan,
     *,
@@ -76,6 +83,7 @@ def plan_as_at(
     indicators: Sequence[Indicator],
     values: Sequence[IndicatorValue],
     as_at: date,
+    reschedules: Sequence[Reschedule] = (),
 ) -> PlanAsAt:
     labels = {p.id: p.label for p in priorities}
     priority_of_objective = {o.id: labels[o.priority_id] for o in objectives if o.priority_id in labels}
@@ -84,7 +92,7 @@ def plan_as_at(
     then = [a for a in actions if by_then(a.created_at, as_at)]
     for action in then:
         percent = percent_complete_then((p for p in progress if p.action_id == action.id), as_at)
-        status = rag(percent, action.starts_on, action.due_on, as_at)
+        status = rag(percent, action.starts_on, due_on_then(action, reschedules, as_at), as_at)
         by_theme.setdefault(action.theme, dict.fromkeys(RAGS, 0))[status] += 1
         label = priority_of_objective.get(action.objective_id or "", NO_PRIORITY)
         by_priority.setdefault(label, dict.fromkeys(RAGS, 0))[status] += 1

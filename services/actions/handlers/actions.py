@@ -119,17 +119,19 @@ def added_action(uow: UnitOfWork, action: Action, *, review: PlanReview | None =
     uow.audit("actions.action.create", action.id, plan_id=action.plan_id, theme=action.theme)
 
 
-def rescheduled_action(uow: UnitOfWork, action: Action, *, due_on: date, review: PlanReview, today: date) -> date:
+def rescheduled_action(uow: UnitOfWork, action: Action, *, due_on: date, review: PlanReview) -> date:
     """Move an action's due date as one change of a review (its RAG may move with it); the date it had."""
-    was = action.due_on
-    action.reschedule(due_on)
+    at = calendar.now()
+    today = today_in_london(at)
+    moved = action.reschedule(due_on, review_id=review.id, at=at)
+    uow.session.add(moved)
     uow.emit(
         ActionRescheduled(action_id=action.id, plan_id=action.plan_id, due_on=due_on, review_id=review.id),
         subject=action.id,
         council=action.council,
     )
     emit_rag_change(uow, action, action.settle_rag(today), today, cause="review")
-    return was
+    return moved.due_on_before
 
 
 async def record_progress(

@@ -16,7 +16,6 @@ from services.actions.handlers.actions import rescheduled_action, staged_action
 from services.actions.handlers.milestones import staged_milestone
 from services.actions.handlers.plans import added_objective, added_priority
 from services.actions.handlers.records import action_of, governing_bodies, plan_of, priority_of
-from shared.calendar import today_in_london
 from shared.events.catalogue.actions import PlanReviewed
 from shared.rules import NotFound
 from shared.unit_of_work import UnitOfWork
@@ -87,6 +86,7 @@ async def review_plan(
         body_id=speaking.id if speaking else None,
     )
     uow.session.add(review)
+    await uow.session.flush()  # the review before the records of its changes, which refer to it
     for change in changes:
         review.changes.append(await apply(uow, plan, review, change))
     uow.emit(
@@ -149,5 +149,5 @@ async def apply(uow: UnitOfWork, plan: Plan, review: PlanReview, change: PlanCha
             action = await action_of(uow.session, action_id, council, for_update=True)
             if action.plan_id != plan.id:
                 raise NotFound("action", action_id)
-            was = rescheduled_action(uow, action, due_on=due_on, review=review, today=today_in_london())
+            was = rescheduled_action(uow, action, due_on=due_on, review=review)
             return f"Moved the due date of {action.title!r} from {was} to {due_on}"
