@@ -78,11 +78,15 @@ class Action:
 
     def __post_init__(self) -> None:
         if self.due_on < self.starts_on:
-            raise InvalidCommand(f"The action is due ({self.due_on}) before it starts ({self.starts_on}).")
+            raise InvalidCommand(
+                f"The action is due ({self.due_on}) before it starts ({self.starts_on}).", field="due_on"
+            )
 
     def record_progress(self, *, percent_complete: int, note: str, recorded_at: datetime, recorded_by: str) -> Progress:
         if not 0 <= percent_complete <= 100:
-            raise InvalidCommand(f"% complete must be between 0 and 100, not {percent_complete}.")
+            raise InvalidCommand(
+                f"% complete must be between 0 and 100, not {percent_complete}.", field="percent_complete"
+            )
         self.percent_complete = percent_complete
         return Progress(
             action_id=self.id,

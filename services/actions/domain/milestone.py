@@ -80,7 +80,7 @@ class Milestone:
                 current_status=self.status,
             )
         if not evidence.strip():
-            raise InvalidCommand("Completing a milestone needs evidence.")
+            raise InvalidCommand("Completing a milestone needs evidence.", field="evidence")
         self.status = "complete"
         self.evidence = evidence.strip()
         self.completed_at = at

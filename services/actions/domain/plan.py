@@ -43,12 +43,14 @@ class Plan:
 
     def __post_init__(self) -> None:
         if self.period_end < self.period_start:
-            raise InvalidCommand(f"The plan ends ({self.period_end}) before it starts ({self.period_start}).")
+            raise InvalidCommand(
+                f"The plan ends ({self.period_end}) before it starts ({self.period_start}).", field="period_end"
+            )
         themes = [t.strip() for t in self.themes]
         if not themes or any(not t for t in themes):
-            raise InvalidCommand("A plan needs at least one theme, and no theme may be blank.")
+            raise InvalidCommand("A plan needs at least one theme, and no theme may be blank.", field="themes")
         if len(set(themes)) != len(themes):
-            raise InvalidCommand("A plan's themes must be distinct.")
+            raise InvalidCommand("A plan's themes must be distinct.", field="themes")
         self.themes = themes
 
     def add_action(
@@ -71,6 +73,7 @@ class Plan:
         if theme not in self.themes:
             raise InvalidCommand(
                 f"{theme!r} is not a theme of the plan {self.title!r}; its themes are: {'; '.join(self.themes)}.",
+                field="theme",
                 themes=self.themes,
             )
         return Action(

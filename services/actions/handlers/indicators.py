@@ -30,7 +30,7 @@ async def add_indicator(
     if action_id is not None:
         action = await action_of(uow.session, action_id, council)
         if action.plan_id != plan.id:
-            raise InvalidCommand(f"Action {action_id} belongs to another plan.")
+            raise InvalidCommand(f"Action {action_id} belongs to another plan.", field="action_id")
     indicator = plan.add_indicator(
         title=title,
         unit=unit,
