@@ -126,7 +126,7 @@ def test_an_indicator_shows_only_values_recorded_by_then_and_the_plan_its_status
 
 
 def test_an_action_is_judged_against_the_due_date_it_had_then_not_one_a_later_review_set():
-    plan, priority, objective, actions, progress, milestones, indicator, values = the_plan()
+    plan, priority, objective, actions, progress, *_ = the_plan()
     early = actions[0]
     moved = early.reschedule(date(2017, 12, 31), review_id="review-1", at=at(date(2017, 7, 10)))
 
