@@ -75,6 +75,21 @@ def upgrade() -> None:
     op.add_column('actions', sa.Column('group_id', sa.String(length=36), nullable=True))
     op.add_column('actions', sa.Column('last_rag', sa.String(length=5), server_default='green', nullable=False))
     op.add_column('actions', sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False))
+    # Settle each existing action's RAG as computed today, so the first run of the RAG clock publishes
+    # only what moves from now on, not every amber or red action as if it had just changed.
+    # Performance = % complete x total days / days elapsed (exact integers, as domain.action.rag).
+    op.execute(
+        """
+        UPDATE actions SET last_rag = CASE
+            WHEN percent_complete >= 100 OR current_date <= starts_on THEN 'green'
+            WHEN current_date >= due_on THEN
+                CASE WHEN percent_complete >= 90 THEN 'green' WHEN percent_complete >= 70 THEN 'amber' ELSE 'red' END
+            WHEN percent_complete * (due_on - starts_on) >= 90 * (current_date - starts_on) THEN 'green'
+            WHEN percent_complete * (due_on - starts_on) >= 70 * (current_date - starts_on) THEN 'amber'
+            ELSE 'red'
+        END
+        """
+    )
     op.create_foreign_key(op.f('fk_actions_group_id_task_and_finish_groups'), 'actions', 'task_and_finish_groups', ['group_id'], ['id'])
     op.create_foreign_key(op.f('fk_actions_objective_id_objectives'), 'actions', 'objectives', ['objective_id'], ['id'])
     op.add_column('indicator_values', sa.Column('recorded_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False))
