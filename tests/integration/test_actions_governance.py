@@ -179,7 +179,21 @@ async def test_the_owning_board_signs_the_plan_off_and_then_it_changes_only_thro
             headers=officer(settings),
         )
         assert milestone.status_code == 409
+        indicator = {
+            "title": "People who feel they belong",
+            "unit": "%",
+            "higher_is_better": True,
+            "baseline": 60,
+            "baseline_period": "2012/13",
+            "target": 70,
+            "target_period": "2014/15",
+        }
+        direct_indicator = await client.post(
+            f"/v1/plans/{plan['id']}/indicators", json=indicator, headers=officer(settings)
+        )
+        assert direct_indicator.status_code == 409
         assert await count(runtime, "actions") == actions_before
+        assert await count(runtime, "indicators") == 0
 
         # A review by a board member makes the change and names it.
         review = await posted(
@@ -193,6 +207,7 @@ async def test_the_owning_board_signs_the_plan_off_and_then_it_changes_only_thro
                     {"kind": "add_priority", "number": 2, "title": "Providing additional support to vulnerable people"},
                     {**ACTION, "kind": "add_action", "title": "Reduce loneliness and isolation in older people"},
                     {"kind": "move_due_date", "action_id": action["id"], "due_on": "2012-06-30"},
+                    {**indicator, "kind": "add_indicator"},
                 ],
             },
             member,
@@ -202,9 +217,10 @@ async def test_the_owning_board_signs_the_plan_off_and_then_it_changes_only_thro
             "Added Priority 2: Providing additional support to vulnerable people",
             f"Added action 'Reduce loneliness and isolation in older people' under {THEMES[0]!r}",
             f"Moved the due date of {ACTION['title']!r} from 2012-03-31 to 2012-06-30",
+            "Added indicator 'People who feel they belong'",
         ]
         [reviewed] = await outbox(runtime, "actions.plan.reviewed.v1")
-        assert (reviewed["data"]["change_count"], reviewed["data"]["body_id"]) == (3, board["id"])
+        assert (reviewed["data"]["change_count"], reviewed["data"]["body_id"]) == (4, board["id"])
         created = await outbox(runtime, "actions.action.created.v1")
         assert created[-1]["data"]["review_id"] == review["id"]
         [moved] = await outbox(runtime, "actions.action.rescheduled.v1")

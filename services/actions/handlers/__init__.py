@@ -53,6 +53,7 @@ from services.actions.handlers.records import (
 )
 from services.actions.handlers.reviews import (
     AddAction,
+    AddIndicator,
     AddMilestone,
     AddObjective,
     AddPriority,
@@ -65,6 +66,7 @@ __all__ = [
     "BINDABLE_EVENT_TYPES",
     "OVERDUE",
     "AddAction",
+    "AddIndicator",
     "AddMilestone",
     "AddObjective",
     "AddPriority",

@@ -13,6 +13,7 @@ from datetime import date
 
 from services.actions.domain import EventBinding, NotPermitted, Plan, PlanReview
 from services.actions.handlers.actions import rescheduled_action, staged_action
+from services.actions.handlers.indicators import added_indicator
 from services.actions.handlers.milestones import staged_milestone
 from services.actions.handlers.plans import added_objective, added_priority
 from services.actions.handlers.records import action_of, governing_bodies, plan_of, priority_of
@@ -55,12 +56,23 @@ class AddMilestone:
 
 
 @dataclass(frozen=True)
+class AddIndicator:
+    title: str
+    unit: str
+    higher_is_better: bool
+    baseline: float
+    baseline_period: str
+    target: float
+    target_period: str
+
+
+@dataclass(frozen=True)
 class MoveDueDate:
     action_id: str
     due_on: date
 
 
-PlanChange = AddPriority | AddObjective | AddAction | AddMilestone | MoveDueDate
+PlanChange = AddPriority | AddObjective | AddAction | AddMilestone | AddIndicator | MoveDueDate
 
 
 async def review_plan(
@@ -145,6 +157,18 @@ async def apply(uow: UnitOfWork, plan: Plan, review: PlanReview, change: PlanCha
                 raise NotFound("action", action_id)
             staged_milestone(uow, action, title=title, due_on=due_on, binding=binding, review=review)
             return f"Added milestone {title!r} to {action.title!r}, due {due_on}"
+        case AddIndicator():
+            indicator = plan.add_indicator(
+                title=change.title,
+                unit=change.unit,
+                higher_is_better=change.higher_is_better,
+                baseline=change.baseline,
+                baseline_period=change.baseline_period,
+                target=change.target,
+                target_period=change.target_period,
+            )
+            added_indicator(uow, indicator)
+            return f"Added indicator {indicator.title!r}"
         case MoveDueDate(action_id=action_id, due_on=due_on):
             action = await action_of(uow.session, action_id, council, for_update=True)
             if action.plan_id != plan.id:

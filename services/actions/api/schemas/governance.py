@@ -8,8 +8,17 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from services.actions.api.schemas.actions import ActionIn, BindingIn
+from services.actions.api.schemas.indicators import IndicatorIn
 from services.actions.domain import Body, BodyKind, GroupStatus, Member, MemberRole, PlanReview, TaskAndFinishGroup
-from services.actions.handlers import AddAction, AddMilestone, AddObjective, AddPriority, MoveDueDate, PlanChange
+from services.actions.handlers import (
+    AddAction,
+    AddIndicator,
+    AddMilestone,
+    AddObjective,
+    AddPriority,
+    MoveDueDate,
+    PlanChange,
+)
 
 
 class MemberIn(BaseModel):
@@ -147,6 +156,13 @@ class AddMilestoneIn(BaseModel):
         return AddMilestone(self.action_id, self.title, self.due_on, self.binding.binding() if self.binding else None)
 
 
+class AddIndicatorIn(IndicatorIn):
+    kind: Literal["add_indicator"]
+
+    def change(self) -> PlanChange:
+        return AddIndicator(**self.model_dump(exclude={"kind", "action_id"}))
+
+
 class MoveDueDateIn(BaseModel):
     kind: Literal["move_due_date"]
     action_id: str
@@ -157,7 +173,8 @@ class MoveDueDateIn(BaseModel):
 
 
 ChangeIn = Annotated[
-    AddPriorityIn | AddObjectiveIn | AddActionIn | AddMilestoneIn | MoveDueDateIn, Field(discriminator="kind")
+    AddPriorityIn | AddObjectiveIn | AddActionIn | AddMilestoneIn | AddIndicatorIn | MoveDueDateIn,
+    Field(discriminator="kind"),
 ]
 
 
