@@ -137,6 +137,10 @@ async def test_a_council_runs_several_plans_at_once_for_the_borough_an_area_and_
         assert [p["title"] for p in eastwood] == ["Eastwood action plan"]
         owned = (await client.get(f"/v1/plans?owner_body_id={board['id']}", headers=officer(settings))).json()
         assert [(p["title"], p["status"]) for p in owned["items"]] == [("Annual plan", "draft")]
+        seen_by_partner = (await client.get(f"/v1/bodies/{board['id']}", headers=token(settings, "partner"))).json()
+        assert [(m["person"], m["account"]) for m in seen_by_partner["members"]] == [("Member carole", None)]
+        seen_by_officer = (await client.get("/v1/bodies", headers=officer(settings))).json()["items"][0]
+        assert seen_by_officer["members"][0]["account"] == "carole"
 
 
 async def test_a_plan_naming_an_owner_from_another_council_is_refused_and_nothing_is_written(settings_for_test):

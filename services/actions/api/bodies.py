@@ -1,4 +1,7 @@
-"""``/v1/bodies``: a council's boards, forums and partnerships, their chairs, members and terms of reference."""
+"""``/v1/bodies``: a council's boards, forums and partnerships, their chairs, members and terms of reference.
+
+Members' sign-in accounts are shown to officers, who manage the bodies, and to nobody else.
+"""
 
 from __future__ import annotations
 
@@ -40,14 +43,15 @@ async def list_bodies(runtime: RuntimeDep, principal: Reader, page: Paging) -> P
             .order_by(tables.bodies.c.name, tables.bodies.c.id),
             page,
         )
-    return make_page([BodyOut.of(b) for b in rows], page)
+    officer = principal.has_any("officer")
+    return make_page([BodyOut.of(b, with_accounts=officer) for b in rows], page)
 
 
 @router.get("/bodies/{body_id}", summary="One board or forum")
 async def get_body(body_id: str, runtime: RuntimeDep, principal: Reader) -> BodyOut:
     async with runtime.sessions() as session:
         body = await handlers.body_of(session, body_id, principal.council)
-    return BodyOut.of(body)
+    return BodyOut.of(body, with_accounts=principal.has_any("officer"))
 
 
 @router.put("/bodies/{body_id}/members", summary="Set who sits on a board or forum")

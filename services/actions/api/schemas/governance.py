@@ -33,8 +33,10 @@ class MemberIn(BaseModel):
         return Member(self.person, self.organisation, self.role, self.account)
 
     @classmethod
-    def of(cls, member: Member) -> MemberIn:
-        return cls(person=member.person, organisation=member.organisation, role=member.role, account=member.account)
+    def of(cls, member: Member, *, with_account: bool = True) -> MemberIn:
+        """The seat; its sign-in account only for those who manage the body (officers)."""
+        account = member.account if with_account else None
+        return cls(person=member.person, organisation=member.organisation, role=member.role, account=account)
 
 
 Members = Annotated[list[MemberIn], Field(max_length=200)]
@@ -61,14 +63,14 @@ class BodyOut(BaseModel):
     members: list[MemberIn]
 
     @classmethod
-    def of(cls, body: Body) -> BodyOut:
+    def of(cls, body: Body, *, with_accounts: bool = True) -> BodyOut:
         return cls(
             id=body.id,
             kind=body.kind,
             name=body.name,
             chair=body.chair,
             terms_of_reference=body.terms_of_reference,
-            members=[MemberIn.of(m) for m in body.members],
+            members=[MemberIn.of(m, with_account=with_accounts) for m in body.members],
         )
 
 
@@ -109,7 +111,7 @@ class GroupOut(BaseModel):
             remit=group.remit,
             starts_on=group.starts_on,
             ends_on=group.ends_on,
-            members=[MemberIn.of(m) for m in group.members],
+            members=[MemberIn.of(m, with_account=False) for m in group.members],
             status=group.status,
             closed_on=group.closed_on,
             overrun=group.has_overrun(today),
