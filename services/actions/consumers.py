@@ -12,26 +12,27 @@ from sqlalchemy import or_, select
 from services.actions import tables
 from services.actions.domain import Milestone
 from services.actions.handlers.milestones import BINDABLE_EVENT_TYPES, emit_completed
-from shared.events import Envelope
+from shared.events import EventMeta
+from shared.events.base import CATALOGUE, EventData
 from shared.messaging.consumer import Consumer
 from shared.unit_of_work import UnitOfWork
 
 
-async def complete_bound_milestones(envelope: Envelope, uow: UnitOfWork) -> None:
+async def complete_bound_milestones(event: EventData, meta: EventMeta, uow: UnitOfWork) -> None:
     """Complete every pending milestone of the event's council bound to this event.
 
     The runtime commits (with the inbox record), so a redelivered event completes nothing twice.
     """
-    if envelope.type not in BINDABLE_EVENT_TYPES or not envelope.subject or not envelope.council:
+    if meta.type not in BINDABLE_EVENT_TYPES or not meta.subject or not meta.council:
         return
     pending = (
         await uow.session.scalars(
             select(Milestone)
             .where(
-                tables.milestones.c.council == envelope.council,
-                tables.milestones.c.bound_event_type == envelope.type,
+                tables.milestones.c.council == meta.council,
+                tables.milestones.c.bound_event_type == meta.type,
                 or_(
-                    tables.milestones.c.bound_subject == envelope.subject,
+                    tables.milestones.c.bound_subject == meta.subject,
                     tables.milestones.c.bound_field.is_not(None),
                 ),
                 tables.milestones.c.status == "pending",
@@ -40,26 +41,25 @@ async def complete_bound_milestones(envelope: Envelope, uow: UnitOfWork) -> None
             .with_for_update()
         )
     ).all()
+    data = event.model_dump(mode="json")
     for milestone in pending:
-        if not milestone.is_completed_by(envelope.council, envelope.type, envelope.subject, envelope.data):
+        if not milestone.is_completed_by(meta.council, meta.type, meta.subject, data):
             continue
         binding = milestone.binding
-        about = (
-            f"{binding.data_field} {binding.value}" if binding and binding.data_field else f"subject {envelope.subject}"
-        )
+        about = f"{binding.data_field} {binding.value}" if binding and binding.data_field else f"subject {meta.subject}"
         milestone.complete(
-            evidence=f"Completed by event {envelope.type} {envelope.id} ({about}).",
-            at=envelope.time,
-            by_event=envelope.id,
+            evidence=f"Completed by event {meta.type} {meta.id} ({about}).",
+            at=meta.time,
+            by_event=meta.id,
         )
         emit_completed(uow, milestone)
-        uow.audit("actions.milestone.complete", milestone.id, by_event=envelope.id, event_type=envelope.type)
+        uow.audit("actions.milestone.complete", milestone.id, by_event=meta.id, event_type=meta.type)
 
 
 milestone_bindings = Consumer(
     name="actions.milestone-bindings",
-    bindings=BINDABLE_EVENT_TYPES,
     handle=complete_bound_milestones,
+    events=tuple(CATALOGUE[t] for t in BINDABLE_EVENT_TYPES),
     description=(
         "Completes pending milestones bound to an event type and its subject or a field of its data "
         "(e.g. a fund opening, a ward meeting held)."

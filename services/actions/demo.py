@@ -1,4 +1,9 @@
-"""Demo data beside the 2017 plan (``bsc_2017``): Rotherham's 2011 Community Strategy and Leeds' 2013 Communities Board.
+"""The actions' part of ``make up``'s demo data: the 2017 BSC plan, Rotherham's 2011 strategy, Leeds' 2013 board.
+
+``load_demo_data`` loads, into the service's database, the 2017 Building Stronger
+Communities action plan (``bsc_2017``), whose "grants programme open" milestone is
+bound to the fund grants' demo data opened before it (``grants.fund``), and then
+the two below.
 
 From the papers in ``seeds/``: the Rotherham Partnership Board and the three
 priorities of the Community Strategy 2011-2014 with their draft objectives
@@ -22,11 +27,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.actions import tables
+from services.actions.bsc_2017 import GRANTS_OPEN, seed_2017_plan
 from services.actions.domain import Body, Member, Plan
 from services.actions.handlers.actions import added_action
 from services.actions.handlers.bodies import added_body
 from services.actions.handlers.indicators import added_indicator
 from services.actions.handlers.plans import added_objective, added_plan, added_priority, signed_off
+from shared.db import create_engine
+from shared.demo import Demo
+from shared.settings import settings_for
 from shared.unit_of_work import Actor, UnitOfWork
 
 ROTHERHAM = "E08000018"
@@ -253,3 +262,18 @@ async def seed_demo(engine: AsyncEngine) -> list[str]:
         state = "loaded" if seeded.created else "already there"
         lines.append(f"actions: {seeded.plan.title!r} ({seeded.council}) {state} ({seeded.plan.id})")
     return lines
+
+
+async def load_demo_data(demo: Demo) -> list[str]:
+    engine = create_engine(settings_for("actions").db_url, pool_size=1)
+    try:
+        async with UnitOfWork(engine, "actions", DEMO) as uow:
+            seeded = await seed_2017_plan(uow, demo.council, fund_id=demo.loaded.get("grants.fund"))
+        state = "loaded" if seeded.created else "already there"
+        lines = [
+            f"actions: 2017 BSC action plan {state}: {len(seeded.actions)} actions, {len(seeded.milestones)} "
+            f"milestones; '{GRANTS_OPEN}' completes when the fund opens"
+        ]
+        return lines + await seed_demo(engine)
+    finally:
+        await engine.dispose()
