@@ -124,22 +124,27 @@ async def test_an_action_under_a_theme_the_plan_lacks_is_refused_listing_the_the
         assert response.json()["themes"] == list(THEMES)
 
 
-async def test_a_milestone_cannot_be_bound_to_an_event_type_the_service_does_not_listen_to(settings_for_test):
+async def test_a_milestone_bound_to_an_event_type_not_in_the_catalogue_is_refused_naming_it(settings_for_test):
     settings = settings_for_test("actions")
-    async with running_service(definition, settings) as (_, client):
+    async with running_service(definition, settings) as (app, client):
         plan = await a_plan(client, settings)
         action = await an_action(client, settings, plan["id"])
+        before = await outbox_types(app.state.runtime)
         response = await client.post(
             f"/v1/actions/{action['id']}/milestones",
             json={
                 "title": "x",
                 "due_on": "2017-06-30",
-                "binding": {"event_type": "wards.ward.registered.v1", "subject": "E05012996"},
+                "binding": {"event_type": "wards.ward.vanished.v1", "subject": "E05012996"},
             },
             headers=token(settings, "officer"),
         )
         assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["event_type"] == "wards.ward.vanished.v1"
+        assert "wards.ward.vanished.v1" in response.json()["detail"]
         assert "grants.fund.opened.v1" in response.json()["bindable_event_types"]
+        assert await outbox_types(app.state.runtime) == before
 
 
 async def test_partners_and_forum_members_read_but_cannot_change_the_plan(settings_for_test):
@@ -149,7 +154,8 @@ async def test_partners_and_forum_members_read_but_cannot_change_the_plan(settin
         action = await an_action(client, settings, plan["id"])
         milestone = await a_milestone(client, settings, action["id"], "2017-07-31")
         for role in ("partner", "forum_member"):
-            headers = token(settings, role)
+            # A partner that does not lead the action (the lead partner's own rights: test_actions_governance).
+            headers = token(settings, role, organisation="South Yorkshire Police")
             assert (await client.get(f"/v1/plans/{plan['id']}", headers=headers)).status_code == 200
             assert (await client.get(f"/v1/actions/{action['id']}", headers=headers)).status_code == 200
             assert (await client.get(f"/v1/milestones/{milestone['id']}", headers=headers)).status_code == 200
@@ -364,7 +370,7 @@ async def test_the_2017_plan_is_seeded_once_with_its_timetable_and_a_milestone_b
         ]
         bound = [m for m in milestones if m["binding"]]
         assert [(m["title"], m["binding"]) for m in bound] == [
-            (GRANTS_OPEN, {"event_type": "grants.fund.opened.v1", "subject": "fund-bsc"})
+            (GRANTS_OPEN, {"event_type": "grants.fund.opened.v1", "subject": "fund-bsc", "field": None, "value": None})
         ]
         types = await outbox_types(runtime)
         assert (types.count("actions.plan.created.v1"), types.count("actions.milestone.created.v1")) == (1, 5)

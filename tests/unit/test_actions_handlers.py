@@ -94,9 +94,10 @@ async def test_another_councils_plan_is_as_unknown_as_a_missing_one():
     assert (uow.commits, uow.events, uow.staged) == (0, [], [])
 
 
-async def test_a_milestone_binds_only_to_an_event_the_consumer_listens_for():
-    action = an_action(plan_2017())
-    uow = FakeUnitOfWork("actions", action)
+async def test_a_milestone_binds_only_to_an_event_type_of_the_catalogue():
+    plan = plan_2017()
+    action = an_action(plan)
+    uow = FakeUnitOfWork("actions", plan, action)
 
     milestone = await handlers.add_milestone(
         uow,
@@ -113,13 +114,13 @@ async def test_a_milestone_binds_only_to_an_event_the_consumer_listens_for():
         "fund-bsc",
     )
 
-    with pytest.raises(InvalidCommand, match=r"cannot be bound to 'wards\.meeting\.held\.v1'"):
+    with pytest.raises(InvalidCommand, match=r"cannot be bound to 'wards\.ward\.vanished\.v1'"):
         await handlers.add_milestone(
             uow,
             action_id=action.id,
             council=ROTHERHAM,
-            title="First ward meeting",
+            title="A ward vanishes",
             due_on=date(2017, 6, 30),
-            binding=EventBinding("wards.meeting.held.v1", "meeting-1"),
+            binding=EventBinding("wards.ward.vanished.v1", "E05012996"),
         )
     assert (uow.commits, len(uow.events)) == (1, 1)

@@ -1,7 +1,9 @@
 """Who may call what: the role aliases of the actions API, and the paging and as-at parameters it shares.
 
-Officers (and admins) manage the plan; partners and forum members read it;
-forum members and officers record the forum's reviews.
+Officers (and admins) manage their council's plans; partners and forum members
+read them; a lead partner updates its own actions (the handler checks whose
+action it is); the owning board signs off and reviews (the handler checks the
+caller sits on it).
 """
 
 from __future__ import annotations
@@ -17,5 +19,6 @@ from shared.http import PageParams, page_params
 Officer = Annotated[Principal, Depends(require("officer"))]
 Reader = Annotated[Principal, Depends(require("officer", "partner", "forum_member"))]
 Reviewer = Annotated[Principal, Depends(require("officer", "forum_member"))]
+OfficerOrLeadPartner = Annotated[Principal, Depends(require("officer", "partner"))]
 Paging = Annotated[PageParams, Depends(page_params)]
 AsOf = Annotated[date | None, Query(description="The date RAG is computed for (Europe/London); today when omitted.")]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from services.actions import handlers, tables
-from services.actions.api.access import AsOf, Officer, Paging, Reader
+from services.actions.api.access import AsOf, Officer, OfficerOrLeadPartner, Paging, Reader
 from services.actions.api.schemas import ActionIn, ActionOut, ProgressIn, ProgressOut
 from services.actions.domain import Action, Progress
 from shared.calendar import today_in_london
@@ -47,11 +47,21 @@ async def get_action(action_id: str, runtime: RuntimeDep, principal: Reader, as_
     return ActionOut.of(action, as_of or today_in_london())
 
 
-@router.post("/actions/{action_id}/progress", status_code=status.HTTP_201_CREATED, summary="Record progress")
-async def post_progress(action_id: str, body: ProgressIn, runtime: RuntimeDep, principal: Officer) -> ActionOut:
+@router.post(
+    "/actions/{action_id}/progress",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record progress (an officer, or the action's lead partner)",
+)
+async def post_progress(
+    action_id: str, body: ProgressIn, runtime: RuntimeDep, principal: OfficerOrLeadPartner
+) -> ActionOut:
     async with runtime.uow(principal.actor) as uow:
         action, _ = await handlers.record_progress(
-            uow, action_id=action_id, council=principal.council, **body.model_dump()
+            uow,
+            action_id=action_id,
+            council=principal.council,
+            manages_plans=principal.has_any("officer"),
+            **body.model_dump(),
         )
     return ActionOut.of(action, today_in_london())
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from services.actions import handlers, tables
-from services.actions.api.access import Officer, Paging, Reader
+from services.actions.api.access import Officer, OfficerOrLeadPartner, Paging, Reader
 from services.actions.api.schemas import CompletionIn, MilestoneIn, MilestoneOut
-from services.actions.domain import EventBinding, Milestone
+from services.actions.domain import Milestone
 from shared.calendar import today_in_london
 from shared.http import Page, fetch_page, make_page
 from shared.service import RuntimeDep
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["action plan"])
 
 @router.post("/actions/{action_id}/milestones", status_code=status.HTTP_201_CREATED, summary="Add a milestone")
 async def post_milestone(action_id: str, body: MilestoneIn, runtime: RuntimeDep, principal: Officer) -> MilestoneOut:
-    binding = EventBinding(body.binding.event_type, body.binding.subject) if body.binding else None
+    binding = body.binding.binding() if body.binding else None
     async with runtime.uow(principal.actor) as uow:
         milestone = await handlers.add_milestone(
             uow,
@@ -53,10 +53,19 @@ async def get_milestone(milestone_id: str, runtime: RuntimeDep, principal: Reade
     return MilestoneOut.of(milestone)
 
 
-@router.post("/milestones/{milestone_id}/complete", summary="Complete a milestone, with evidence")
-async def post_complete(milestone_id: str, body: CompletionIn, runtime: RuntimeDep, principal: Officer) -> MilestoneOut:
+@router.post(
+    "/milestones/{milestone_id}/complete",
+    summary="Complete a milestone, with evidence (an officer, or the action's lead partner)",
+)
+async def post_complete(
+    milestone_id: str, body: CompletionIn, runtime: RuntimeDep, principal: OfficerOrLeadPartner
+) -> MilestoneOut:
     async with runtime.uow(principal.actor) as uow:
         milestone = await handlers.complete_milestone(
-            uow, milestone_id=milestone_id, council=principal.council, evidence=body.evidence
+            uow,
+            milestone_id=milestone_id,
+            council=principal.council,
+            evidence=body.evidence,
+            manages_plans=principal.has_any("officer"),
         )
     return MilestoneOut.of(milestone)

@@ -1,14 +1,16 @@
-"""``/v1/plans``: a council's action plans, their RAG summary and the forum's reviews of them."""
+"""``/v1/plans``: a council's action plans (several at once: borough-wide, for an area, board-owned), sign-off, summary."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 from sqlalchemy import select
 
 from services.actions import handlers, tables
 from services.actions.api.access import AsOf, Officer, Paging, Reader, Reviewer
-from services.actions.api.schemas import PlanIn, PlanOut, PlanSummaryOut, ReviewIn, ReviewOut, ThemeRag
-from services.actions.domain import Action, Milestone, Plan, PlanReview, rag_by_theme
+from services.actions.api.schemas import PlanIn, PlanOut, PlanSummaryOut, SignOffIn, ThemeRag
+from services.actions.domain import Action, Milestone, Plan, rag_by_theme
 from shared.calendar import today_in_london
 from shared.http import Page, fetch_page, make_page
 from shared.service import RuntimeDep
@@ -24,15 +26,20 @@ async def post_plan(body: PlanIn, runtime: RuntimeDep, principal: Officer) -> Pl
 
 
 @router.get("/plans", summary="Action plans of your council")
-async def list_plans(runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[PlanOut]:
+async def list_plans(
+    runtime: RuntimeDep,
+    principal: Reader,
+    page: Paging,
+    area: Annotated[str | None, Query(max_length=200, description="Only the plans for this area.")] = None,
+    owner_body_id: Annotated[str | None, Query(description="Only the plans this board owns.")] = None,
+) -> Page[PlanOut]:
+    query = select(Plan).where(tables.plans.c.council == principal.council)
+    if area is not None:
+        query = query.where(tables.plans.c.area == area)
+    if owner_body_id is not None:
+        query = query.where(tables.plans.c.owner_body_id == owner_body_id)
     async with runtime.sessions() as session:
-        rows = await fetch_page(
-            session,
-            select(Plan)
-            .where(tables.plans.c.council == principal.council)
-            .order_by(tables.plans.c.period_start.desc(), tables.plans.c.id),
-            page,
-        )
+        rows = await fetch_page(session, query.order_by(tables.plans.c.period_start.desc(), tables.plans.c.id), page)
     return make_page([PlanOut.of(p) for p in rows], page)
 
 
@@ -61,22 +68,10 @@ async def get_plan_summary(plan_id: str, runtime: RuntimeDep, principal: Reader,
     )
 
 
-@router.post("/plans/{plan_id}/reviews", status_code=status.HTTP_201_CREATED, summary="Record a forum review")
-async def post_review(plan_id: str, body: ReviewIn, runtime: RuntimeDep, principal: Reviewer) -> ReviewOut:
+@router.post("/plans/{plan_id}/sign-off", summary="Sign the plan off (a member of its owning board)")
+async def post_sign_off(plan_id: str, body: SignOffIn, runtime: RuntimeDep, principal: Reviewer) -> PlanOut:
     async with runtime.uow(principal.actor) as uow:
-        review = await handlers.review_plan(uow, plan_id=plan_id, council=principal.council, **body.model_dump())
-    return ReviewOut.of(review)
-
-
-@router.get("/plans/{plan_id}/reviews", summary="The forum's reviews of a plan, latest first")
-async def list_reviews(plan_id: str, runtime: RuntimeDep, principal: Reader, page: Paging) -> Page[ReviewOut]:
-    async with runtime.sessions() as session:
-        await handlers.plan_of(session, plan_id, principal.council)
-        rows = await fetch_page(
-            session,
-            select(PlanReview)
-            .where(tables.plan_reviews.c.plan_id == plan_id)
-            .order_by(tables.plan_reviews.c.held_on.desc(), tables.plan_reviews.c.id),
-            page,
+        plan = await handlers.sign_off_plan(
+            uow, plan_id=plan_id, council=principal.council, signed_off_on=body.signed_off_on
         )
-    return make_page([ReviewOut.of(r) for r in rows], page)
+    return PlanOut.of(plan)

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Literal
 
 from services.actions.domain.milestone import EventBinding, Milestone
-from services.actions.domain.rules import InvalidCommand, new_id
+from services.actions.domain.rules import InvalidCommand, NotPermitted, new_id
 
 Rag = Literal["green", "amber", "red"]
 RAGS: tuple[Rag, ...] = ("green", "amber", "red")
@@ -69,15 +69,24 @@ class Action:
     due_on: date
     task_and_finish_group: str | None = None
     percent_complete: int = 0
+    objective_id: str | None = None
+    group_id: str | None = None
+    # The RAG last published for the action: a change from it is news (``actions.action.rag_changed``).
+    last_rag: Rag = "green"
+    created_at: datetime | None = None
     id: str = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
         if self.due_on < self.starts_on:
-            raise InvalidCommand(f"The action is due ({self.due_on}) before it starts ({self.starts_on}).")
+            raise InvalidCommand(
+                f"The action is due ({self.due_on}) before it starts ({self.starts_on}).", field="due_on"
+            )
 
     def record_progress(self, *, percent_complete: int, note: str, recorded_at: datetime, recorded_by: str) -> Progress:
         if not 0 <= percent_complete <= 100:
-            raise InvalidCommand(f"% complete must be between 0 and 100, not {percent_complete}.")
+            raise InvalidCommand(
+                f"% complete must be between 0 and 100, not {percent_complete}.", field="percent_complete"
+            )
         self.percent_complete = percent_complete
         return Progress(
             action_id=self.id,
@@ -94,6 +103,37 @@ class Action:
     def performance(self, today: date) -> Fraction | None:
         return performance(self.percent_complete, self.starts_on, self.due_on, today)
 
+    def reschedule(self, due_on: date, *, review_id: str, at: datetime) -> Reschedule:
+        """Move the due date (a review of the plan does); the record of it, so history keeps the old date."""
+        if due_on < self.starts_on:
+            raise InvalidCommand(
+                f"The action would be due ({due_on}) before it starts ({self.starts_on}).", field="due_on"
+            )
+        moved = Reschedule(
+            action_id=self.id,
+            council=self.council,
+            due_on_before=self.due_on,
+            due_on_after=due_on,
+            review_id=review_id,
+            recorded_at=at,
+        )
+        self.due_on = due_on
+        return moved
+
+    def settle_rag(self, today: date) -> RagChange | None:
+        """Take today's computed RAG as the action's own; the change, if it moved since it was last settled."""
+        current = self.rag(today)
+        if current == self.last_rag:
+            return None
+        change = RagChange(previous=self.last_rag, current=current)
+        self.last_rag = current
+        return change
+
+    def ensure_updatable_by(self, *, organisation: str | None, manages_plans: bool) -> None:
+        """Officers update any action of their council; a lead partner only its own."""
+        if not manages_plans and organisation != self.lead_organisation:
+            raise NotPermitted(f"Only the action's lead partner ({self.lead_organisation}) or an officer updates it.")
+
     def add_milestone(self, *, title: str, due_on: date, binding: EventBinding | None = None) -> Milestone:
         return Milestone(
             action_id=self.id,
@@ -103,7 +143,28 @@ class Action:
             due_on=due_on,
             bound_event_type=binding.event_type if binding else None,
             bound_subject=binding.subject if binding else None,
+            bound_field=binding.data_field if binding else None,
+            bound_value=binding.value if binding else None,
         )
+
+
+@dataclass
+class Reschedule:
+    """An action's due date moved by a review: from what, to what, when."""
+
+    action_id: str
+    council: str
+    due_on_before: date
+    due_on_after: date
+    review_id: str
+    recorded_at: datetime
+    id: str = field(default_factory=new_id)
+
+
+@dataclass(frozen=True)
+class RagChange:
+    previous: Rag
+    current: Rag
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from services.actions.domain.rules import new_id
@@ -26,6 +26,7 @@ class IndicatorValue:
     period: str  # as the council reports it, e.g. "2017/18 Q1"
     period_end: date
     value: float
+    recorded_at: datetime | None = None  # when it was recorded: a report as at an earlier date leaves it out
     id: str = field(default_factory=new_id)
 
 
@@ -44,7 +45,13 @@ class Indicator:
     id: str = field(default_factory=new_id)
 
     def record(
-        self, *, period: str, period_end: date, value: float, earlier: Iterable[IndicatorValue]
+        self,
+        *,
+        period: str,
+        period_end: date,
+        value: float,
+        earlier: Iterable[IndicatorValue],
+        recorded_at: datetime | None = None,
     ) -> IndicatorValue:
         if any(v.period == period for v in earlier):
             raise IllegalState(
@@ -52,7 +59,9 @@ class Indicator:
                 current="recorded",
                 period=period,
             )
-        return IndicatorValue(indicator_id=self.id, period=period, period_end=period_end, value=value)
+        return IndicatorValue(
+            indicator_id=self.id, period=period, period_end=period_end, value=value, recorded_at=recorded_at
+        )
 
     def direction(self, values: Sequence[IndicatorValue]) -> Direction | None:
         """The latest value against the one before it (the baseline when there is only one)."""

@@ -1,4 +1,4 @@
-"""The forum's reviews of the plan."""
+"""The forum's or board's reviews of the plan; after sign-off a review is the only way the plan changes."""
 
 from __future__ import annotations
 
@@ -18,4 +18,6 @@ class PlanReview:
     attendees: str
     decisions: list[str]
     recorded_by: str
+    body_id: str | None = None
+    changes: list[str] = field(default_factory=list)  # what it changed, in words ("Added action …")
     id: str = field(default_factory=new_id)

@@ -15,3 +15,10 @@ class InvalidCommand(RuleBroken):
     """The command itself is malformed for this plan (wrong theme, dates out of order, % out of range)."""
 
     title = "Invalid command"
+
+
+class NotPermitted(RuleBroken):
+    """The caller holds a role that may do this in general, but not to this record (another partner's action)."""
+
+    title = "Forbidden"
+    status = 403

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from services.actions.domain import Indicator, IndicatorValue, InvalidCommand
 from services.actions.handlers.records import action_of, indicator_of, plan_of, values_of
+from shared import calendar
 from shared.events.catalogue.actions import IndicatorCreated, IndicatorValueRecorded
 from shared.unit_of_work import UnitOfWork
 
@@ -24,11 +25,12 @@ async def add_indicator(
     target_period: str,
     action_id: str | None = None,
 ) -> Indicator:
-    plan = await plan_of(uow.session, plan_id, council)
+    plan = await plan_of(uow.session, plan_id, council, for_update=True)
+    plan.ensure_changeable(through_review=False)
     if action_id is not None:
         action = await action_of(uow.session, action_id, council)
         if action.plan_id != plan.id:
-            raise InvalidCommand(f"Action {action_id} belongs to another plan.")
+            raise InvalidCommand(f"Action {action_id} belongs to another plan.", field="action_id")
     indicator = plan.add_indicator(
         title=title,
         unit=unit,
@@ -39,29 +41,43 @@ async def add_indicator(
         target_period=target_period,
         action_id=action_id,
     )
-    uow.session.add(indicator)
-    uow.emit(
-        IndicatorCreated(
-            indicator_id=indicator.id,
-            plan_id=plan.id,
-            higher_is_better=higher_is_better,
-            baseline=baseline,
-            target=target,
-        ),
-        subject=indicator.id,
-        council=council,
-    )
-    uow.audit("actions.indicator.create", indicator.id, plan_id=plan.id, title=title)
+    added_indicator(uow, indicator)
     await uow.commit()
     return indicator
 
 
+def added_indicator(uow: UnitOfWork, indicator: Indicator) -> None:
+    """Stage a new indicator with its event and audit entry (the caller commits)."""
+    uow.session.add(indicator)
+    uow.emit(
+        IndicatorCreated(
+            indicator_id=indicator.id,
+            plan_id=indicator.plan_id,
+            higher_is_better=indicator.higher_is_better,
+            baseline=indicator.baseline,
+            target=indicator.target,
+        ),
+        subject=indicator.id,
+        council=indicator.council,
+    )
+    uow.audit("actions.indicator.create", indicator.id, plan_id=indicator.plan_id, title=indicator.title)
+
+
 async def record_indicator_value(
-    uow: UnitOfWork, *, indicator_id: str, council: str, period: str, period_end: date, value: float
+    uow: UnitOfWork,
+    *,
+    indicator_id: str,
+    council: str,
+    period: str,
+    period_end: date,
+    value: float,
+    now: datetime | None = None,
 ) -> tuple[Indicator, IndicatorValue, list[IndicatorValue]]:
     indicator = await indicator_of(uow.session, indicator_id, council, for_update=True)
     earlier = await values_of(uow.session, indicator.id)
-    recorded = indicator.record(period=period, period_end=period_end, value=value, earlier=earlier)
+    recorded = indicator.record(
+        period=period, period_end=period_end, value=value, earlier=earlier, recorded_at=now or calendar.now()
+    )
     uow.session.add(recorded)
     values = sorted([*earlier, recorded], key=lambda v: v.period_end)
     uow.emit(

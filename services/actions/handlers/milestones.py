@@ -2,32 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 
 from sqlalchemy import select
 
+import shared.events.catalogue  # noqa: F401 - registers every event type before BINDABLE_EVENT_TYPES is read
 from services.actions import tables
-from services.actions.domain import EventBinding, InvalidCommand, Milestone
-from services.actions.handlers.records import action_of, lead_organisations, milestone_of
+from services.actions.domain import Action, EventBinding, InvalidCommand, Milestone, PlanReview
+from services.actions.handlers.records import action_of, lead_organisations, milestone_of, plan_of
 from shared import calendar
+from shared.events.base import CATALOGUE
 from shared.events.catalogue.actions import MilestoneCompleted, MilestoneCreated, MilestoneOverdue
 from shared.unit_of_work import UnitOfWork
 
+# Per-message records of the notifications plumbing (each delivery attempt, each email) are the
+# busiest types on the bus and mark no step of a plan: binding them would make this consumer read
+# every delivery. Every other type in the catalogue can complete a milestone.
+NOT_BINDABLE_PREFIXES = ("notifications.delivery.", "notifications.email.")
+
 # The event types a milestone may be bound to; the milestone-bindings consumer binds exactly these.
-BINDABLE_EVENT_TYPES: tuple[str, ...] = (
-    "grants.fund.opened.v1",
-    "grants.fund.closed.v1",
-)
+BINDABLE_EVENT_TYPES: tuple[str, ...] = tuple(sorted(t for t in CATALOGUE if not t.startswith(NOT_BINDABLE_PREFIXES)))
 
 OVERDUE = "milestone-overdue"
 
 
 def check_binding(binding: EventBinding | None) -> None:
-    if binding is not None and binding.event_type not in BINDABLE_EVENT_TYPES:
+    """The binding names an event type of the catalogue and, if it matches a field, a field of that type."""
+    if binding is None:
+        return
+    if binding.event_type not in BINDABLE_EVENT_TYPES:
         raise InvalidCommand(
-            f"A milestone cannot be bound to {binding.event_type!r}; "
-            f"it can be bound to: {', '.join(BINDABLE_EVENT_TYPES)}.",
+            f"A milestone cannot be bound to {binding.event_type!r}: it is not an event type of the catalogue "
+            "a milestone may be bound to.",
+            field="binding.event_type",
+            event_type=binding.event_type,
             bindable_event_types=list(BINDABLE_EVENT_TYPES),
+        )
+    fields = sorted(CATALOGUE[binding.event_type].model_fields)
+    if binding.data_field is not None and binding.data_field not in fields:
+        raise InvalidCommand(
+            f"{binding.event_type} has no field {binding.data_field!r}; its fields are: {', '.join(fields)}.",
+            field="binding.field",
+            event_type=binding.event_type,
+            event_fields=fields,
         )
 
 
@@ -39,17 +57,35 @@ async def add_milestone(
     title: str,
     due_on: date,
     binding: EventBinding | None = None,
+    now: datetime | None = None,
 ) -> Milestone:
     action = await action_of(uow.session, action_id, council)
-    milestone = action.add_milestone(title=title, due_on=due_on, binding=binding)
-    added_milestone(uow, milestone)
+    plan = await plan_of(uow.session, action.plan_id, council, for_update=True)
+    plan.ensure_changeable(through_review=False)
+    milestone = staged_milestone(uow, action, title=title, due_on=due_on, binding=binding)
+    milestone.created_at = now or milestone.created_at
     await uow.commit()
     return milestone
 
 
-def added_milestone(uow: UnitOfWork, milestone: Milestone) -> None:
+def staged_milestone(
+    uow: UnitOfWork,
+    action: Action,
+    *,
+    title: str,
+    due_on: date,
+    binding: EventBinding | None = None,
+    review: PlanReview | None = None,
+) -> Milestone:
+    milestone = action.add_milestone(title=title, due_on=due_on, binding=binding)
+    added_milestone(uow, milestone, review=review)
+    return milestone
+
+
+def added_milestone(uow: UnitOfWork, milestone: Milestone, *, review: PlanReview | None = None) -> None:
     """Stage a new milestone with its event and audit entry (the caller commits)."""
     check_binding(milestone.binding)
+    milestone.created_at = milestone.created_at or calendar.now()
     uow.session.add(milestone)
     uow.emit(
         MilestoneCreated(
@@ -59,6 +95,9 @@ def added_milestone(uow: UnitOfWork, milestone: Milestone) -> None:
             due_on=milestone.due_on,
             bound_event_type=milestone.bound_event_type,
             bound_subject=milestone.bound_subject,
+            bound_field=milestone.bound_field,
+            bound_value=milestone.bound_value,
+            review_id=review.id if review else None,
         ),
         subject=milestone.id,
         council=milestone.council,
@@ -68,7 +107,7 @@ def added_milestone(uow: UnitOfWork, milestone: Milestone) -> None:
         "actions.milestone.create",
         milestone.id,
         action_id=milestone.action_id,
-        binding={"event_type": binding.event_type, "subject": binding.subject} if binding else None,
+        binding=asdict(binding) if binding else None,
     )
 
 
@@ -88,9 +127,18 @@ def emit_completed(uow: UnitOfWork, milestone: Milestone) -> None:
 
 
 async def complete_milestone(
-    uow: UnitOfWork, *, milestone_id: str, council: str, evidence: str, now: datetime | None = None
+    uow: UnitOfWork,
+    *,
+    milestone_id: str,
+    council: str,
+    evidence: str,
+    manages_plans: bool = True,
+    now: datetime | None = None,
 ) -> Milestone:
+    """Officers complete any milestone of their council; a lead partner only those of its own actions."""
     milestone = await milestone_of(uow.session, milestone_id, council, for_update=True)
+    action = await action_of(uow.session, milestone.action_id, council)
+    action.ensure_updatable_by(organisation=uow.actor.organisation, manages_plans=manages_plans)
     milestone.complete(evidence=evidence, at=now or calendar.now())
     emit_completed(uow, milestone)
     uow.audit("actions.milestone.complete", milestone.id, evidence=milestone.evidence)

@@ -1,0 +1,68 @@
+"""The actions API's request and response bodies, and how each is made from the domain, by resource."""
+
+from services.actions.api.schemas.actions import (
+    ActionIn,
+    ActionOut,
+    BindingIn,
+    CompletionIn,
+    MilestoneIn,
+    MilestoneOut,
+    ProgressIn,
+    ProgressOut,
+)
+from services.actions.api.schemas.governance import (
+    BodyIn,
+    BodyOut,
+    GroupCloseIn,
+    GroupIn,
+    GroupOut,
+    MemberIn,
+    MembersIn,
+    ReviewIn,
+    ReviewOut,
+)
+from services.actions.api.schemas.indicators import IndicatorIn, IndicatorOut, IndicatorValueIn, IndicatorValueOut
+from services.actions.api.schemas.plans import (
+    ObjectiveIn,
+    ObjectiveOut,
+    PlanIn,
+    PlanOut,
+    PlanSummaryOut,
+    PriorityIn,
+    PriorityOut,
+    SignOffIn,
+    ThemeRag,
+)
+
+__all__ = [
+    "ActionIn",
+    "ActionOut",
+    "BindingIn",
+    "BodyIn",
+    "BodyOut",
+    "CompletionIn",
+    "GroupCloseIn",
+    "GroupIn",
+    "GroupOut",
+    "IndicatorIn",
+    "IndicatorOut",
+    "IndicatorValueIn",
+    "IndicatorValueOut",
+    "MemberIn",
+    "MembersIn",
+    "MilestoneIn",
+    "MilestoneOut",
+    "ObjectiveIn",
+    "ObjectiveOut",
+    "PlanIn",
+    "PlanOut",
+    "PlanSummaryOut",
+    "PriorityIn",
+    "PriorityOut",
+    "ProgressIn",
+    "ProgressOut",
+    "ReviewIn",
+    "ReviewOut",
+    "SignOffIn",
+    "ThemeRag",
+]
