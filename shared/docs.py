@@ -19,25 +19,12 @@ from shared.events.base import model_for
 # Where the document says the broker is (the real one's address and credentials stay out of it).
 DOCUMENTED_BROKER = "amqp://rabbitmq:5672/"
 
-SERVICE_MODULES = {
-    "wards": "services.wards.app",
-    "grants": "services.grants.app",
-    "actions": "services.actions.app",
-    "notifications": "services.notifications.app",
-}
-
 
 def load_definitions() -> dict[str, Any]:
-    """Every service's definition that exists in this checkout."""
-    import importlib
+    """Every registered service's definition (``shared.registry``)."""
+    from shared import registry
 
-    definitions: dict[str, Any] = {}
-    for name, module in SERVICE_MODULES.items():
-        try:
-            definitions[name] = importlib.import_module(module).definition
-        except ModuleNotFoundError:
-            continue
-    return definitions
+    return dict(registry.definitions())
 
 
 def asyncapi_document() -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """How a service is put together and run: one process with its HTTP API, consumers, relay and schedules.
 
 A service declares a ``ServiceDefinition`` (its routers, consumers, responders
-and scheduled jobs); ``create_app`` wires it once to the database, the broker and
-telemetry. Handlers receive what they need as arguments — nothing reaches for
-a global.
+and scheduled jobs, and what the CLI takes from it) in its ``app.py``; ``create_app``
+wires it once to the database, the broker and telemetry. ``build_service(name)``
+does so for a service of the registry (``shared.registry``), and ``serve(name)``
+runs it as a process. Handlers receive what they need as arguments — nothing
+reaches for a global.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -37,6 +40,9 @@ from shared.settings import Settings, settings_for
 from shared.telemetry import on_clock, setup_telemetry
 from shared.unit_of_work import Actor, UnitOfWork
 
+if TYPE_CHECKING:
+    from shared.demo import Demo
+
 log = logging.getLogger(__name__)
 
 
@@ -49,17 +55,44 @@ class Schedule:
     every_seconds: float | None = None  # None: the settings' scheduler interval
 
 
+# Part of ``make up``'s demo data, loaded through the running services' APIs (``shared.demo.Demo``);
+# it returns what it loaded, a line each.
+DemoLoader = Callable[["Demo"], Awaitable[list[str]]]
+# A story ``make demo`` drives through the running services; it prints what happens and returns an
+# exit status (0: it all happened).
+DemoScenario = Callable[["Demo"], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export the ``cohesion export <name>`` command writes: ``write`` runs in the CLI's process with
+    the service's settings, for a council, into a folder, and returns what it wrote, as a sentence
+    (``LookupError``: nothing to write). ``options`` are its own further options: name → help."""
+
+    name: str
+    summary: str
+    write: Callable[..., Coroutine[Any, Any, str]]  # (settings, council, out, **options)
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     name: str
     title: str
     description: str
     metadata: MetaData
+    # Where it listens by default (COHESION_HTTP_PORT and COHESION_SERVICE_URLS say otherwise); the
+    # registry (shared.registry) lists the services in the order of their ports.
+    port: int = 8000
     routers: Sequence[APIRouter] = ()
     consumers: Sequence[Consumer] = ()
     responders: Sequence[Responder[Any, Any]] = ()
     schedules: Sequence[Schedule] = ()
     version: str = "1.0.0"
+    # What the `cohesion` CLI takes from it: its part of the demo data and of the demo, and its exports.
+    demo: DemoLoader | None = None
+    scenario: DemoScenario | None = None
+    exports: Sequence[Export] = ()
     # Where the outbox relay runs: in a thread with an event loop of its own (the default), so that
     # a full load of HTTP requests cannot hold its rounds up (see OutboxRelay.run_on_own_loop), or
     # on the service's loop, for a service whose relay is as busy as the rest of it (notifications:
@@ -324,16 +357,29 @@ document.getElementById("asyncapi"));</script>
 </body></html>"""
 
 
-def serve(app_module: str) -> None:
-    """Run one service as its own process: ``python -m services.<name>``."""
-    import importlib
+def build_service(name: str, settings: Settings | None = None) -> FastAPI:
+    """The HTTP application of a registered service (``shared.registry``), wired to its settings."""
+    from shared.registry import definition
 
+    return create_app(definition(name), settings)
+
+
+# Which service ``serve`` runs, for the application factory uvicorn calls in each worker process.
+SERVING = "COHESION_SERVING"
+
+
+def serving_app() -> FastAPI:
+    return build_service(os.environ[SERVING])
+
+
+def serve(name: str) -> None:
+    """Run one service as its own process: ``python -m services.<name>``."""
     import uvicorn
 
-    definition: ServiceDefinition = importlib.import_module(app_module).definition
-    settings = settings_for(definition.name)
+    os.environ[SERVING] = name
+    settings = settings_for(name)
     uvicorn.run(
-        f"{app_module}:build",
+        f"{__name__}:serving_app",
         factory=True,
         host=settings.http_host,
         port=settings.port,

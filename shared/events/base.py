@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-EVENT_TYPE = re.compile(r"^(grants|actions|wards|notifications)\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
+EVENT_TYPE = re.compile(r"^[a-z]+\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
 
 CATALOGUE: dict[str, type[EventData]] = {}
 
