@@ -23,7 +23,7 @@ from sqlalchemy import MetaData, text
 
 from shared.auth import TokenVerifier
 from shared.db import create_engine, session_factory
-from shared.http import IdempotencyMiddleware, TraceHeaderMiddleware, health_routes
+from shared.http import IdempotencyMiddleware, RequestGuardMiddleware, TraceHeaderMiddleware, health_routes
 from shared.messaging.broker import create_broker
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
@@ -267,6 +267,11 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware, engine_of=lambda: app.state.runtime.engine)
+    app.add_middleware(  # outside the idempotency middleware: it never reads past the body size limit
+        RequestGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        retry_after_seconds=settings.outage_retry_after_seconds,
+    )
     app.add_middleware(TraceHeaderMiddleware)
     health_routes(app, lambda: app.state.runtime.readiness())
 
