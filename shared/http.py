@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import parse_qsl
@@ -20,7 +21,6 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.datastructures import Headers
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import idempotency_keys
@@ -275,13 +275,15 @@ class RequestGuardMiddleware:
 
 
 def _path_parameter_with_nul(scope: Scope) -> str:
-    """``path.<name>`` of the route's parameter holding the NUL, or ``path`` when no route names it."""
+    """``path.<name>`` of the documented parameter holding the NUL, or ``path`` when no operation names it."""
     app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", ()):
-        match, child = route.matches(scope)
-        if match == Match.FULL:
-            for name, value in child.get("path_params", {}).items():
-                if "\x00" in str(value):
+    paths = app.openapi().get("paths", {}) if isinstance(app, FastAPI) else {}
+    for template in paths:
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+        found = re.fullmatch(pattern, scope["path"])
+        if found:
+            for name, value in found.groupdict().items():
+                if "\x00" in value:
                     return f"path.{name}"
     return "path"
 

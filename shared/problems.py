@@ -130,6 +130,8 @@ def _is_refused_data(exc: BaseException) -> bool:
 def problem_for_failure(exc: BaseException, *, retry_after_seconds: int = 5) -> Problem | None:
     """The problem a client gets for an outage or for input PostgreSQL refused; None for anything else."""
     if isinstance(exc, ContentTooLarge):
+        # The connection is kept (the server discards the rest): closing it with the body unread would
+        # reset it, and the client would lose this answer.
         return Problem(413, HTTP_TITLES[413], str(exc.detail), limit=exc.limit)
     causes = list(_causes(exc))
     if any(_is_refused_data(c) for c in causes):
@@ -171,7 +173,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         if isinstance(exc, ContentTooLarge):
-            return problem_response(Problem(413, HTTP_TITLES[413], str(exc.detail), limit=exc.limit), request)
+            return problem_response(problem_for_failure(exc) or Problem(413, HTTP_TITLES[413]), request)
         title = HTTP_TITLES.get(exc.status_code, "HTTP error")
         return problem_response(Problem(exc.status_code, title, str(exc.detail)), request)
 
