@@ -8,6 +8,7 @@ Development tokens are HS256, signed with ``COHESION_JWT_SECRET`` and issued by
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 import threading
 import time
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.problems import Problem
 from shared.settings import Settings
@@ -212,13 +214,25 @@ def issue_token(
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
-async def current_principal(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+# The bearer scheme every service's OpenAPI declares: each operation that depends on it (through
+# ``current_principal``) lists it in its security, with the roles ``require`` admits as its "scopes"
+# (OpenAPI 3.1 lets a non-OAuth scheme list role names there), so /docs can authorise a request,
+# generated clients send the token, and the roles documented are the roles enforced.
+bearer = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="A JWT naming its subject, organisation, council (GSS code), roles and wards.",
+    auto_error=False,
+)
+
+
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    if credentials is None or not credentials.credentials:
         raise Problem(401, "Authentication required", "Send a bearer token.", headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = await verifier.principal_of(token)
+    principal = await verifier.principal_of(credentials.credentials)
     request.state.principal = principal
     return principal
 
@@ -228,10 +242,18 @@ Authenticated = Annotated[Principal, Depends(current_principal)]
 
 def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting principals holding any of ``roles`` (admin always passes)."""
+    admitted = list(dict.fromkeys(("admin", *roles)))
 
-    async def dependency(principal: Authenticated) -> Principal:
+    async def dependency(principal: Principal) -> Principal:
         if not principal.has_any(*roles):
             raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.")
         return principal
 
+    # The principal comes through the bearer scheme with these roles as its scopes; the signature is
+    # set here because a string annotation could not name ``admitted``, a local of this call.
+    principal = Annotated[Principal, Security(current_principal, scopes=admitted)]
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("principal", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=principal)],
+        return_annotation=Principal,
+    )
     return dependency

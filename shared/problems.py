@@ -10,6 +10,7 @@ this is the last resort for whatever they missed.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -156,6 +157,56 @@ def retry_after_of(request: Request) -> int:
     return int(getattr(settings, "outage_retry_after_seconds", 5))
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; extensions (e.g. ``errors``, ``claim``, a rule's facts) may follow.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+    "required": ["type", "title", "status"],
+}
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem(description: str, **headers: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}
+    if headers:
+        response["headers"] = {
+            name: {"description": why, "schema": {"type": "string"}} for name, why in headers.items()
+        }
+    return response
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation's refusals as the problem documents they are (FastAPI documents its own 422 shape)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = _problem("The request is not well-formed; ``errors`` names each field.")
+            if "requestBody" in operation:
+                responses.setdefault("413", _problem("The body is larger than the service accepts."))
+            if operation.get("security"):
+                responses.setdefault("401", _problem("No token, or a token that is not valid (``claim`` names why)."))
+                if any(roles for requirement in operation["security"] for roles in requirement.values()):
+                    responses.setdefault("403", _problem("The token's roles do not include one of those listed."))
+                responses.setdefault(
+                    "503", _problem("The database or the broker is unreachable.", **{"Retry-After": "Seconds to wait."})
+                )
+            responses.setdefault("default", _problem("Any other refusal: no such record, an illegal state, a rule."))
+    schemas = schema["components"]["schemas"]
+    for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422 shape, replaced above
+        if unused in schemas and f'"#/components/schemas/{unused}"' not in json.dumps(schema):
+            del schemas[unused]
+    return schema
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
@@ -191,6 +242,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             raise exc  # a defect: the server error middleware answers it, and it is logged as one
         log.warning("%s %s answered %d: %r", request.method, request.url.path, problem.status, exc)
         return problem_response(problem, request)
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_problems(generate())  # idempotent: FastAPI hands back the schema it cached
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RuleBroken, on_rule_broken)
