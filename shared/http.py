@@ -293,7 +293,12 @@ def health_routes(app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="The database and the broker are reachable")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="The database and the broker are reachable",
+        responses={503: {"description": "Not ready: the checks say which is unreachable."}},
+    )
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ready = all(v == "ok" for v in checks.values())

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlalchemy import MetaData, text
 
 from shared.auth import TokenVerifier
@@ -275,7 +275,12 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     app.add_middleware(TraceHeaderMiddleware)
     health_routes(app, lambda: app.state.runtime.readiness())
 
-    @app.get("/metrics", tags=["operations"], summary="This process's metrics, in Prometheus' text format")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="This process's metrics, in Prometheus' text format",
+        response_class=PlainTextResponse,
+    )
     async def metrics_page() -> Response:
         body, content_type = prometheus_text()
         return Response(body, media_type=content_type)

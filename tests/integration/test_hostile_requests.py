@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -87,13 +88,15 @@ async def test_a_body_declared_over_the_limit_is_refused_before_any_of_it_is_rea
 
 
 @contextlib.asynccontextmanager
-async def served(app) -> AsyncIterator[str]:
-    """The app behind a real uvicorn server on a free port of this machine."""
+async def served(app: Any) -> AsyncIterator[str]:
+    """The app behind a real uvicorn server on a free loopback port of this machine, with its lifespan."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:
+            if task.done():
+                task.result()
             await asyncio.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
