@@ -10,13 +10,15 @@ import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from datetime import date
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, Field, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -49,6 +51,63 @@ def storable(value: str) -> str:
 
 # Every text a request carries to be stored: refused as 422 naming its field when PostgreSQL could not store it.
 StoredText = Annotated[str, AfterValidator(storable)]
+
+# A date in the programme's records (a meeting, a project's start and end, a fund's opening): within
+# two centuries, so a typed year 43 or 432 is refused rather than stored and computed with.
+PlausibleDate = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))]
+
+
+def _all_storable(value: Any) -> None:
+    if isinstance(value, str):
+        storable(value)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _all_storable(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _all_storable(key)
+            _all_storable(item)
+
+
+class RequestModel(BaseModel):
+    """The base of every request body: any text it carries, in any field, list or mapping, is text
+    PostgreSQL can store, else the request is refused with 422 naming the field. Nested request
+    models check their own fields."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        _all_storable(value)
+        return value
+
+
+class PatchModel(RequestModel):
+    """A partial update: a field left out is kept, and ``null`` is refused naming the field, unless the
+    field is one the record may hold empty (listed in ``nullable``): null never means "leave alone"."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise PydanticCustomError("null_not_allowed", "Cannot be null: leave the field out to keep its value")
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The schema says what is accepted: ``null`` only for the nullable fields."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for name, field in schema.get("properties", {}).items():
+            options = field.get("anyOf")
+            if name in cls.nullable or not options or {"type": "null"} not in options:
+                continue
+            rest = [option for option in options if option != {"type": "null"}]
+            del field["anyOf"]
+            field.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+            if field.get("default", ...) is None:
+                del field["default"]
+        return schema
 
 
 class Page(BaseModel, Generic[T]):

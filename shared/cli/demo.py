@@ -218,7 +218,7 @@ async def run_demo() -> int:
         police = {"subject": "ops@southyorks.police.uk", "organisation": "south-yorkshire-police"}
         subscription = await subscribe_partner(c, police, partner.url)
         say(
-            "South Yorkshire Police subscribes to grants.# and actions.milestone.* by webhook",
+            "South Yorkshire Police subscribes to grants.# and actions.milestone.# by webhook",
             f"subscription {subscription['id']} → {partner.url}",
         )
 
@@ -373,7 +373,7 @@ async def subscribe_partner(c: Cohesion, partner: dict[str, str], url: str) -> d
         "POST",
         "notifications",
         "/v1/subscriptions",
-        json={"channel": "webhook", "url": url, "event_types": ["grants.#", "actions.milestone.*"]},
+        json={"channel": "webhook", "url": url, "event_types": ["grants.#", "actions.milestone.#"]},
         headers=own,
     )
     return subscription

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -19,12 +20,17 @@ from services.actions.domain import (
     Rag,
 )
 from shared.calendar import today_in_london
+from shared.http import PlausibleDate, RequestModel
+
+# An indicator's figure (a count, a rate, a percentage): a finite number of sane size, so that no
+# "1e400" (infinity) or NaN is stored and compared with a target.
+Figure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 
 
-class PlanIn(BaseModel):
+class PlanIn(RequestModel):
     title: str = Field(min_length=1, max_length=300)
-    period_start: date
-    period_end: date
+    period_start: PlausibleDate
+    period_end: PlausibleDate
     themes: list[str] = Field(min_length=1, examples=[["Coordination and overarching activity"]])
 
 
@@ -40,13 +46,13 @@ class PlanOut(BaseModel):
         return cls.model_validate(plan, from_attributes=True)
 
 
-class ActionIn(BaseModel):
+class ActionIn(RequestModel):
     theme: str = Field(min_length=1, max_length=300)
     title: str = Field(min_length=1, max_length=500)
     lead_organisation: str = Field(min_length=1, max_length=300, examples=["South Yorkshire Police"])
     owner: str = Field(min_length=1, max_length=300, examples=["Assistant Chief Executive"])
-    starts_on: date
-    due_on: date
+    starts_on: PlausibleDate
+    due_on: PlausibleDate
     task_and_finish_group: str | None = Field(default=None, max_length=300)
 
 
@@ -85,14 +91,14 @@ class ActionOut(BaseModel):
         )
 
 
-class BindingIn(BaseModel):
+class BindingIn(RequestModel):
     event_type: str = Field(examples=["grants.fund.opened.v1"])
     subject: str = Field(min_length=1, max_length=200, description="The event's subject: the aggregate id (a fund id).")
 
 
-class MilestoneIn(BaseModel):
+class MilestoneIn(RequestModel):
     title: str = Field(min_length=1, max_length=500)
-    due_on: date
+    due_on: PlausibleDate
     binding: BindingIn | None = Field(
         default=None, description="Complete this milestone when an event of this type arrives for this subject."
     )
@@ -129,11 +135,11 @@ class MilestoneOut(BaseModel):
         )
 
 
-class CompletionIn(BaseModel):
+class CompletionIn(RequestModel):
     evidence: str = Field(min_length=1, max_length=5000, examples=["Minutes of the SCF meeting, 25 May 2017"])
 
 
-class ProgressIn(BaseModel):
+class ProgressIn(RequestModel):
     percent_complete: int = Field(ge=0, le=100)
     note: str = Field(min_length=1, max_length=5000)
 
@@ -167,8 +173,8 @@ class PlanSummaryOut(BaseModel):
     milestones_overdue: int
 
 
-class ReviewIn(BaseModel):
-    held_on: date
+class ReviewIn(RequestModel):
+    held_on: PlausibleDate
     attendees: str = Field(min_length=1, max_length=5000, examples=["SCF members; Leader of the Council (chair)"])
     decisions: list[str] = Field(default_factory=list, max_length=100)
 
@@ -186,21 +192,21 @@ class ReviewOut(BaseModel):
         return cls.model_validate(review, from_attributes=True)
 
 
-class IndicatorIn(BaseModel):
+class IndicatorIn(RequestModel):
     title: str = Field(min_length=1, max_length=500)
     unit: str = Field(min_length=1, max_length=50, examples=["%"])
     higher_is_better: bool
-    baseline: float
+    baseline: Figure
     baseline_period: str = Field(min_length=1, max_length=50, examples=["2016/17"])
-    target: float
+    target: Figure
     target_period: str = Field(min_length=1, max_length=50, examples=["2019/20"])
     action_id: str | None = None
 
 
-class IndicatorValueIn(BaseModel):
+class IndicatorValueIn(RequestModel):
     period: str = Field(min_length=1, max_length=50, examples=["2017/18 Q1"])
-    period_end: date
-    value: float
+    period_end: PlausibleDate
+    value: Figure
 
 
 class IndicatorValueOut(BaseModel):
