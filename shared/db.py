@@ -7,6 +7,8 @@ and are migrated with the service's own Alembic history.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -19,6 +21,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
+    exc,
     func,
     text,
 )
@@ -107,19 +111,29 @@ scheduled_occurrences = Table(
 
 
 def create_engine(url: str, *, pool_size: int = 20, application_name: str = "cohesion") -> AsyncEngine:
-    # No pre-ping (a round trip per checkout): a connection broken by a database restart fails its
-    # one transaction, which is rolled back and reported, and the pool replaces it.
+    # No pre-ping (a round trip per checkout). A connection the server closed (a restart, a crash,
+    # a terminated backend) is known closed to asyncpg as soon as the loop has seen its socket end,
+    # so the checkout below swaps it for a new one for free: the first request after the database
+    # is back succeeds instead of failing on a dead connection.
     # No overflow: an overflow connection is closed as soon as it is returned, so a busy consumer
     # (prefetch 50) opened and closed connections all the time, each costing a PostgreSQL backend.
     # Beyond the pool, a transaction waits for a connection, which is cheap.
     # The application name is what pg_stat_activity shows for each of the pool's connections.
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": application_name}},
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Raising DisconnectionError makes the pool discard this connection and check out a new one."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise exc.DisconnectionError("the server closed this connection")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

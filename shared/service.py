@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from faststream.rabbit import RabbitBroker
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.auth import TokenVerifier
 from shared.db import create_engine, session_factory
-from shared.http import IdempotencyMiddleware, TraceHeaderMiddleware, health_routes
+from shared.http import IdempotencyMiddleware, RequestGuardMiddleware, TraceHeaderMiddleware, health_routes
 from shared.messaging.broker import create_broker, declare_publications
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
@@ -310,10 +310,20 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware, engine_of=lambda: app.state.runtime.engine)
+    app.add_middleware(  # outside the idempotency middleware: it never reads past the body size limit
+        RequestGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        retry_after_seconds=settings.outage_retry_after_seconds,
+    )
     app.add_middleware(TraceHeaderMiddleware)
     health_routes(app, lambda: app.state.runtime.readiness())
 
-    @app.get("/metrics", tags=["operations"], summary="This process's metrics, in Prometheus' text format")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="This process's metrics, in Prometheus' text format",
+        response_class=PlainTextResponse,
+    )
     async def metrics_page() -> Response:
         body, content_type = prometheus_text()
         return Response(body, media_type=content_type)

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     # consumers, relay, schedules, workers), which are all safe as several competing instances.
     workers: int = Field(default=1, ge=1, le=64)
 
+    # The largest request body a service reads (bytes): a larger one is refused with 413 as it
+    # streams in, before it is kept. 1 MiB holds any command here many times over (a ward list
+    # of a whole boundary set is about 10 KiB).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # What a 503 tells a client to wait (seconds) while the database or the broker is unreachable.
+    outage_retry_after_seconds: int = Field(default=5, ge=1)
+
     # Auth: HS256 with a shared secret in development, a JWKS URL in production.
     jwt_secret: str = "cohesion-development-secret-change-me-0123456789"
     jwt_jwks_url: str | None = None

@@ -58,7 +58,6 @@ class FakeUnitOfWork(UnitOfWork):
         self.audited: list[AuditEntry] = []  # committed
         self.commits = 0
         self._claimed: set[tuple[str, str]] = set()
-        self._occurrence_trace: str | None = None
 
     async def __aenter__(self) -> FakeUnitOfWork:
         return self

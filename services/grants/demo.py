@@ -91,7 +91,7 @@ async def scenario(c: Demo) -> int:
         police = {"subject": "ops@southyorks.police.uk", "organisation": "south-yorkshire-police"}
         subscription = await subscribe_partner(c, police, partner.url)
         say(
-            "South Yorkshire Police subscribes to grants.# and actions.milestone.* by webhook",
+            "South Yorkshire Police subscribes to grants.# and actions.milestone.# by webhook",
             f"subscription {subscription['id']} → {partner.url}",
         )
 
@@ -261,7 +261,7 @@ async def subscribe_partner(c: Demo, partner: dict[str, str], url: str) -> dict[
         "POST",
         "notifications",
         "/v1/subscriptions",
-        json={"channel": "webhook", "url": url, "event_types": ["grants.#", "actions.milestone.*"]},
+        json={"channel": "webhook", "url": url, "event_types": ["grants.#", "actions.milestone.#"]},
         headers=own,
     )
     return subscription

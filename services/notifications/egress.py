@@ -106,6 +106,67 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+def ipv4_of(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address ``host`` names in any spelling a resolver accepts, as URLs parse hosts (WHATWG):
+    1 to 4 dotted parts, each decimal, octal (``0177``) or hex (``0x7f``), the last filling the
+    remaining bytes, a trailing dot allowed (``2130706433``, ``127.1``, ``0``, ``127.0.0.1.`` all name
+    an address). None for a name. Raises ValueError for a host that looks like an address but is none.
+    """
+    parts = host.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    if not _is_number(parts[-1]):
+        return None  # a name: judged once resolved, at every connect
+    if len(parts) > 4:
+        raise ValueError(f"{host} has too many parts for an IPv4 address")
+    numbers = [_number(part, host) for part in parts]
+    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 256 ** (5 - len(numbers)):
+        raise ValueError(f"{host} is out of range for an IPv4 address")
+    value = numbers[-1]
+    for index, number in enumerate(numbers[:-1]):
+        value += number << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)
+
+
+def _is_number(part: str) -> bool:
+    if part.isdigit() and part.isascii():
+        return True
+    return part[:2].lower() == "0x" and all(c in "0123456789abcdefABCDEF" for c in part[2:])
+
+
+def _number(part: str, host: str) -> int:
+    try:
+        if part[:2].lower() == "0x":
+            return int(part[2:] or "0", 16)
+        if len(part) > 1 and part.startswith("0"):
+            return int(part[1:], 8)
+        return int(part, 10)
+    except ValueError:
+        raise ValueError(f"{host} is not a valid IPv4 address") from None
+
+
+def host_refusal(host: str, allowed_hosts: Collection[str] = ()) -> str | None:
+    """Why a webhook may not go to ``host`` (as a parsed URL names it), before any lookup; None if it may.
+
+    The one rule, at registration and at every connect: an exempt host is exempt as written (never
+    another name or spelling of its address); an address in any spelling is judged as that address;
+    localhost in any case or with a trailing dot is refused; any other name is judged once resolved.
+    """
+    if host in allowed_hosts:
+        return None
+    try:
+        ip: IPAddress | None = ipaddress.ip_address(host.split("%", 1)[0]) if ":" in host else ipv4_of(host)
+    except ValueError as exc:
+        return f"not a valid host: {exc}"
+    if ip is None:
+        name = host.removesuffix(".")
+        if name == "localhost" or name.endswith(".localhost"):
+            return "localhost is not a public address"
+        return None
+    reason = forbidden_reason(ip)
+    return None if reason is None else f"{host} is a {reason}" + (f" ({ip})" if str(ip) != host else "")
+
+
 def endpoint_url_problem(url: str, *, production: bool, allowed_hosts: Collection[str] = ()) -> str | None:
     """What is wrong with a webhook URL as registered; None when it may be used.
 
@@ -113,8 +174,8 @@ def endpoint_url_problem(url: str, *, production: bool, allowed_hosts: Collectio
     """
     try:
         parts = urlsplit(url)
-        host = parts.hostname
         _ = parts.port
+        host = URL(url).host  # as the client connects to it: lowercase, IDNA-normalised
     except ValueError as exc:
         return f"not a valid URL: {exc}"
     if parts.scheme not in ("http", "https"):
@@ -125,29 +186,12 @@ def endpoint_url_problem(url: str, *, production: bool, allowed_hosts: Collectio
         return "the URL has no host"
     if parts.username or parts.password:
         return "the URL must not carry credentials"
-    if host in allowed_hosts:
-        return None
-    if host == "localhost" or host.endswith(".localhost"):
-        return "localhost is not a public address"
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    reason = forbidden_reason(ip)
-    return f"{host} is a {reason}" if reason else None
+    return host_refusal(host, allowed_hosts)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
 
 
 class GuardedResolver(AbstractResolver):
@@ -167,11 +211,9 @@ class GuardedResolver(AbstractResolver):
             raise aiohttp.ClientConnectionError(f"cannot resolve {host}: {exc}") from exc
         if not addresses:
             raise aiohttp.ClientConnectionError(f"{host} has no address")
-        if host in self.allowed_hosts:
+        if host in self.allowed_hosts:  # exempt as written: never another name that resolves alike
             return addresses
         for address in addresses:
-            if address in self.allowed_hosts:
-                continue
             reason = forbidden_reason(address.split("%", 1)[0])
             if reason:
                 raise EndpointRefused(f"{host} resolves to {address}, a {reason}")
@@ -236,14 +278,11 @@ class WebhookClient:
         self._session: aiohttp.ClientSession | None = None
 
     def refusal(self, url: URL) -> str | None:
-        """Why this URL is refused before any connection; an IP literal is checked here (it has no lookup)."""
+        """Why this URL is refused before any connection, by the rule registration applies (an address in
+        any spelling is judged here: it has no lookup)."""
         if url.scheme not in ("http", "https") or (self.require_https and url.scheme != "https"):
             return f"{url.scheme} endpoints are not allowed"
-        host = url.host or ""
-        if host in self.allowed_hosts or not _is_ip_literal(host):
-            return None
-        reason = forbidden_reason(host.split("%", 1)[0])
-        return f"{host} is a {reason}" if reason else None
+        return host_refusal(url.host or "", self.allowed_hosts)
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:

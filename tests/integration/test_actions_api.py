@@ -248,7 +248,7 @@ async def test_an_overdue_milestone_is_raised_exactly_once_across_runs_and_resta
         await client.post(
             f"/v1/milestones/{met['id']}/complete", json={"evidence": "Done"}, headers=token(settings, "officer")
         )
-        future = await a_milestone(client, settings, action["id"], "2999-12-31")
+        future = await a_milestone(client, settings, action["id"], "2099-12-31")
 
         await overdue_milestones(app.state.runtime)
         await overdue_milestones(app.state.runtime)

@@ -29,9 +29,14 @@ def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
                 yield from api_routes(inner)
 
 
+def on_the_loop(call: Any) -> bool:
+    """An ``async def``, or an object whose ``__call__`` is one (as FastAPI's security schemes are)."""
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(type(call).__call__)
+
+
 def run_in_threads(dependant: Dependant) -> Iterator[str]:
     for sub in dependant.dependencies:
-        if sub.call is not None and not inspect.iscoroutinefunction(sub.call):
+        if sub.call is not None and not on_the_loop(sub.call):
             yield getattr(sub.call, "__qualname__", repr(sub.call))
         yield from run_in_threads(sub)
 

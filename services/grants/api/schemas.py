@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from services.grants.domain import (
     DEFAULT_CRITERIA,
     DEFAULT_QUORUM,
+    MAX_FUND_PENCE,
     MAX_SCORE,
     Application,
     Contribution,
@@ -23,18 +24,23 @@ from services.grants.domain import (
 )
 from services.grants.handlers import sees_every_application
 from shared.auth import Principal
+from shared.http import PatchModel, PlausibleDate, RequestModel
 
 GSS = Annotated[str, Field(pattern=r"^[EWSN][0-9]{8}$")]
+# Pence of a fund, an award or a payment: at most what one fund may hold (MAX_FUND_PENCE, £10m).
+Pence = Annotated[int, Field(gt=0, le=MAX_FUND_PENCE)]
+# People a grant reached: at most the population of England, as a sanity bound on a typed figure.
+PEOPLE_MAX = 60_000_000
 
 
 # --- Funds ----------------------------------------------------------------------------------------
 
 
-class ContributionIn(BaseModel):
+class ContributionIn(RequestModel):
     funder_name: str = Field(min_length=1, max_length=200, examples=["Rotherham Together Partnership"])
     funder_organisation_id: str | None = Field(default=None, max_length=200)
     charity_number: str | None = Field(default=None, max_length=20)
-    amount_pence: int = Field(gt=0, examples=[500_000])
+    amount_pence: Pence = Field(examples=[500_000])
 
 
 class ContributionOut(BaseModel):
@@ -52,16 +58,18 @@ class ContributionOut(BaseModel):
         return cls.model_validate(c, from_attributes=True)
 
 
-class FundIn(BaseModel):
+class FundIn(RequestModel):
     name: str = Field(min_length=1, max_length=200, examples=["Building Stronger Communities small grants"])
     description: str = ""
     themes: list[str] = Field(min_length=1, examples=[["Bringing people together"]])
-    opens_on: date | None = None
-    closes_on: date | None = None
-    maximum_award_pence: int = Field(gt=0, examples=[100_000])
+    opens_on: PlausibleDate | None = None
+    closes_on: PlausibleDate | None = None
+    maximum_award_pence: Pence = Field(examples=[100_000])
     eligibility: str = ""
     panel_name: str = Field(default="", max_length=200, examples=["Stronger Communities Forum"])
-    quorum: int = Field(default=DEFAULT_QUORUM, ge=1, description="Forum members without a conflict who must score")
+    quorum: int = Field(
+        default=DEFAULT_QUORUM, ge=1, le=100, description="Forum members without a conflict who must score"
+    )
     criteria: list[str] = Field(default_factory=lambda: list(DEFAULT_CRITERIA), min_length=1)
     contributions: list[ContributionIn] = []
 
@@ -124,13 +132,13 @@ class FundReportOut(BaseModel):
 # --- Applications ---------------------------------------------------------------------------------
 
 
-class ContactIn(BaseModel):
+class ContactIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
     phone: str | None = Field(default=None, max_length=40)
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     type: Literal["charity", "cic", "community_group", "social_enterprise", "company", "other"]
     charity_number: str | None = Field(default=None, max_length=20)
@@ -149,29 +157,31 @@ class OrganisationIn(BaseModel):
         )
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(RequestModel):
     organisation: OrganisationIn
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=10_000)
-    amount_requested_pence: int = Field(gt=0)
+    amount_requested_pence: Pence
     ward_codes: list[GSS] = Field(min_length=1, examples=[["E05012996"]])
     theme: str = Field(min_length=1)
-    starts_on: date | None = Field(default=None, description="When the project plans to start")
-    ends_on: date | None = Field(default=None, description="When the project plans to end")
+    starts_on: PlausibleDate | None = Field(default=None, description="When the project plans to start")
+    ends_on: PlausibleDate | None = Field(default=None, description="When the project plans to end")
 
     def details(self) -> dict[str, Any]:
         return {**self.model_dump(exclude={"organisation"}), "organisation": self.organisation.to_domain()}
 
 
-class ApplicationPatch(BaseModel):
+class ApplicationPatch(PatchModel):
+    nullable = frozenset({"starts_on", "ends_on"})  # a project's dates may be cleared
+
     organisation: OrganisationIn | None = None
     title: str | None = Field(default=None, min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=10_000)
-    amount_requested_pence: int | None = Field(default=None, gt=0)
+    amount_requested_pence: Pence | None = None
     ward_codes: list[GSS] | None = Field(default=None, min_length=1)
     theme: str | None = Field(default=None, min_length=1)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: PlausibleDate | None = None
+    ends_on: PlausibleDate | None = None
 
     def changes(self) -> dict[str, Any]:
         changes = self.model_dump(exclude_unset=True, exclude={"organisation"})
@@ -301,55 +311,55 @@ class ApplicationOut(BaseModel):
 # --- Assessment -----------------------------------------------------------------------------------
 
 
-class ConflictIn(BaseModel):
+class ConflictIn(RequestModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ScoreIn(BaseModel):
+class ScoreIn(RequestModel):
     marks: dict[str, Annotated[int, Field(ge=0, le=MAX_SCORE)]] = Field(description="Criterion → mark, 0 to 5")
     comments: dict[str, str] = {}
 
 
-class RecommendationIn(BaseModel):
+class RecommendationIn(RequestModel):
     recommended: bool
     reasons: str = Field(min_length=1, max_length=5000)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestModel):
     outcome: Literal["approved", "rejected"]
     reasons: str = Field(min_length=1, max_length=5000)
-    amount_awarded_pence: int | None = Field(default=None, gt=0, description="Defaults to the amount requested")
+    amount_awarded_pence: Pence | None = Field(default=None, description="Defaults to the amount requested")
 
 
 # --- The offer and its payment --------------------------------------------------------------------
 
 
-class TrancheIn(BaseModel):
-    amount_pence: int = Field(gt=0)
-    due_on: date | None = None
+class TrancheIn(RequestModel):
+    amount_pence: Pence
+    due_on: PlausibleDate | None = None
 
 
-class OfferIn(BaseModel):
+class OfferIn(RequestModel):
     conditions: list[str] = []
     tranches: list[TrancheIn] = Field(default=[], description="Must add up to the award; one tranche if empty")
 
 
-class CancellationIn(BaseModel):
+class CancellationIn(RequestModel):
     reason: str = Field(min_length=1, max_length=2000, examples=["Project delivered for less than awarded"])
 
 
 # --- Monitoring reports ---------------------------------------------------------------------------
 
 
-class MonitoringReportIn(BaseModel):
+class MonitoringReportIn(RequestModel):
     financial_year: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2017-18"], description="1 April to 31 March")
     summary: str = Field(min_length=1, max_length=10_000)
-    spend_to_date_pence: int = Field(ge=0)
-    beneficiaries_reached: int = Field(ge=0)
+    spend_to_date_pence: int = Field(ge=0, le=MAX_FUND_PENCE)
+    beneficiaries_reached: int = Field(ge=0, le=PEOPLE_MAX)
     outcomes: str = Field(default="", max_length=10_000)
     final: bool = Field(default=False, description="The last report of the grant; once accepted, it may close")
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestModel):
     outcome: Literal["accepted", "more_information_needed"]
     comments: str = Field(default="", max_length=5000)

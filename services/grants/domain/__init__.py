@@ -37,6 +37,7 @@ from services.grants.domain.errors import (
 from services.grants.domain.fund import (
     DEFAULT_CRITERIA,
     DEFAULT_QUORUM,
+    MAX_FUND_PENCE,
     Commitment,
     Contribution,
     Fund,
@@ -71,6 +72,7 @@ __all__ = [
     "DEFAULT_QUORUM",
     "DEFAULT_REPORT_NOTICE_DAYS",
     "LIVE",
+    "MAX_FUND_PENCE",
     "MAX_SCORE",
     "MOVES",
     "ORGANISATION_TYPES",

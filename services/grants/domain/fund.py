@@ -16,6 +16,11 @@ from services.grants.domain.ids import new_id
 
 DEFAULT_CRITERIA: tuple[str, ...] = ("community benefit", "need", "deliverability", "value for money")
 DEFAULT_QUORUM = 3
+# The most one fund may hold from all its funders together, and so the most any award, payment or
+# contribution can be: £10m. The seed funds hold £10,000 (Building Stronger Communities) and a whole
+# borough's ward capital was £210,000 (2017/18); the bound keeps every sum of pence, in this service
+# and in each consumer of its events, far inside a 64-bit integer.
+MAX_FUND_PENCE = 10_000_000_00
 
 
 def apportion(amount: int, weights: Sequence[int]) -> list[int]:
@@ -66,9 +71,10 @@ class Contribution:
     def __post_init__(self) -> None:
         if not self.funder_name.strip():
             raise InvalidFund("A contribution needs the funder's name.")
-        if self.amount_pence <= 0:
+        if not 0 < self.amount_pence <= MAX_FUND_PENCE:
             raise InvalidFund(
-                f"The contribution from {self.funder_name} must be more than 0 pence.", funder=self.funder_name
+                f"The contribution from {self.funder_name} must be more than 0 pence and at most {MAX_FUND_PENCE}.",
+                funder=self.funder_name,
             )
 
     @property
@@ -124,8 +130,15 @@ class Fund:
             raise InvalidFund("A fund's themes must be different from each other.")
         if not self.criteria or len(set(self.criteria)) != len(self.criteria):
             raise InvalidFund("A fund needs at least one assessment criterion, each named once.")
-        if self.maximum_award_pence <= 0:
-            raise InvalidFund("The maximum award must be more than 0 pence.")
+        if not 0 < self.maximum_award_pence <= MAX_FUND_PENCE:
+            raise InvalidFund(f"The maximum award must be more than 0 pence and at most {MAX_FUND_PENCE}.")
+        if self.total_contributions_pence > MAX_FUND_PENCE:
+            raise InvalidFund(
+                f"The contributions add up to {self.total_contributions_pence} pence; a fund holds at most "
+                f"{MAX_FUND_PENCE}.",
+                total_contributions_pence=self.total_contributions_pence,
+                maximum_pence=MAX_FUND_PENCE,
+            )
         if self.quorum < 1:
             raise InvalidFund("The panel's quorum must be at least 1.")
         if self.opens_on and self.closes_on and self.closes_on < self.opens_on:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.notifications.domain import (
     Delivery,
@@ -12,15 +12,18 @@ from services.notifications.domain import (
     Subscription,
     email_address_problem,
     email_subscription_problem,
+    unmatched_pattern_problem,
     valid_topic_pattern,
 )
 from services.notifications.partner_queues import QueueAccess
+from shared.events import CATALOGUE
+from shared.http import RequestModel
 
 GSS_PATTERN = r"^[EWSN][0-9]{8}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class PartnerIn(BaseModel):
+class PartnerIn(RequestModel):
     name: str = Field(min_length=1, max_length=200, examples=["South Yorkshire Police"])
     organisation: str = Field(
         min_length=1,
@@ -42,7 +45,7 @@ class PartnerOut(BaseModel):
     created_at: AwareDatetime
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(RequestModel):
     partner_id: str | None = Field(default=None, description="Defaults to the caller's own partner organisation.")
     channel: Literal["webhook", "email", "amqp"] = Field(
         default="webhook",
@@ -77,12 +80,17 @@ class SubscriptionIn(BaseModel):
     wards: list[Annotated[str, Field(pattern=GSS_PATTERN)]] = Field(default_factory=list, max_length=200)
     themes: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=50)
 
-    @model_validator(mode="after")
-    def _patterns(self) -> SubscriptionIn:
-        bad = [p for p in self.event_types if not valid_topic_pattern(p)]
+    @field_validator("event_types")
+    @classmethod
+    def _patterns(cls, event_types: list[str]) -> list[str]:
+        bad = [p for p in event_types if not valid_topic_pattern(p)]
         if bad:
             raise ValueError(f"not topic patterns (words, '*' or '#' between dots): {', '.join(bad)}")
-        return self
+        # A pattern no event type matches would deliver nothing, silently (``actions.milestone.*``).
+        problems = [problem for p in event_types if (problem := unmatched_pattern_problem(p, CATALOGUE))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return event_types
 
     @model_validator(mode="after")
     def _channel(self) -> SubscriptionIn:
@@ -166,7 +174,7 @@ class SecretOut(BaseModel):
     )
 
 
-class ReplayIn(BaseModel):
+class ReplayIn(RequestModel):
     model_config = ConfigDict(populate_by_name=True)
 
     start: AwareDatetime = Field(alias="from")
@@ -222,7 +230,7 @@ class DeliveryWithAttemptsOut(DeliveryOut):
     attempt_log: list[AttemptOut]
 
 
-class SuppressionIn(BaseModel):
+class SuppressionIn(RequestModel):
     address: str = Field(max_length=254, examples=["no-more-email@partner.example"])
 
 

@@ -51,6 +51,7 @@ from services.notifications.domain.filters import (
     EventFacts,
     themes_of,
     topic_matches,
+    unmatched_pattern_problem,
     valid_topic_pattern,
     wards_of,
 )
@@ -136,6 +137,7 @@ __all__ = [
     "smtp_verdict",
     "themes_of",
     "topic_matches",
+    "unmatched_pattern_problem",
     "valid_topic_pattern",
     "verdict_of",
     "wards_of",

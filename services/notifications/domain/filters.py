@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,18 @@ def _match(pattern: Sequence[str], words: Sequence[str]) -> bool:
 def valid_topic_pattern(pattern: str) -> bool:
     words = pattern.split(".")
     return all(w in ("*", "#") or (w and all(c.isalnum() or c in "_-" for c in w)) for w in words)
+
+
+def unmatched_pattern_problem(pattern: str, event_types: Collection[str]) -> str | None:
+    """Why ``pattern`` would deliver nothing: it matches none of ``event_types`` (the catalogue's),
+    naming the nearest of them; None when it matches at least one."""
+    if any(topic_matches(pattern, event_type) for event_type in event_types):
+        return None
+    nearest = difflib.get_close_matches(pattern, sorted(event_types), n=3, cutoff=0.0)
+    return (
+        f"{pattern!r} matches no event type in the catalogue (types have four words, "
+        f"<service>.<aggregate>.<event>.v<major>); nearest: {', '.join(nearest)}"
+    )
 
 
 # --- Event filters -------------------------------------------------------------------

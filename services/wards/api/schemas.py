@@ -6,8 +6,16 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from services.wards.domain import Locality, Ward, WardMeeting, WardMember
+from services.wards.domain import (
+    MAX_ALLOCATION_PENCE,
+    MAX_OTHER_ATTENDEES,
+    Locality,
+    Ward,
+    WardMeeting,
+    WardMember,
+)
 from shared.calendar import today_in_london
+from shared.http import PlausibleDate, RequestModel
 
 GSS_PATTERN = r"^[EWSN][0-9]{8}$"
 
@@ -29,7 +37,7 @@ class WardOut(BaseModel):
         return cls.model_validate(ward, from_attributes=True)
 
 
-class WardIn(BaseModel):
+class WardIn(RequestModel):
     gss_code: str = Field(pattern=GSS_PATTERN, examples=["E05012996"])
     name: str = Field(min_length=1, max_length=200)
     local_authority_name: str = Field(min_length=1, max_length=200)
@@ -42,12 +50,12 @@ class WardIn(BaseModel):
 # --- Elected members ------------------------------------------------------------------------------
 
 
-class MemberIn(BaseModel):
+class MemberIn(RequestModel):
     name: str = Field(min_length=1, max_length=200, examples=["Cllr A. Example"])
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, examples=["member@example.org"])
     party: str | None = Field(default=None, max_length=100)
-    term_starts_on: date | None = None
-    term_ends_on: date | None = None
+    term_starts_on: PlausibleDate | None = None
+    term_ends_on: PlausibleDate | None = None
 
 
 class MemberOut(BaseModel):
@@ -78,22 +86,24 @@ class MemberOut(BaseModel):
         )
 
 
-class StandDownIn(BaseModel):
-    stood_down_on: date | None = Field(default=None, description="Defaults to today (Europe/London).")
+class StandDownIn(RequestModel):
+    stood_down_on: PlausibleDate | None = Field(default=None, description="Defaults to today (Europe/London).")
 
 
 # --- Ward meetings --------------------------------------------------------------------------------
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestModel):
     text: str = Field(min_length=1, max_length=500, examples=["Deploy the mobile CCTV camera to Eastwood Village"])
-    budget_allocation_pence: int | None = Field(default=None, ge=0, examples=[250_000])
+    budget_allocation_pence: int | None = Field(default=None, ge=0, le=MAX_ALLOCATION_PENCE, examples=[250_000])
 
 
-class MeetingIn(BaseModel):
-    held_on: date
+class MeetingIn(RequestModel):
+    held_on: PlausibleDate
     attendee_member_ids: list[str] = Field(default_factory=list, description="Ward members who attended.")
-    other_attendees: int = Field(default=0, ge=0, description="Residents, partners and officers who attended.")
+    other_attendees: int = Field(
+        default=0, ge=0, le=MAX_OTHER_ATTENDEES, description="Residents, partners and officers who attended."
+    )
     decisions: list[DecisionIn] = Field(default_factory=list)
     minutes: str = Field(default="", max_length=200_000)
 
@@ -106,7 +116,7 @@ class DecisionOut(BaseModel):
 class MeetingOut(BaseModel):
     id: str
     gss_code: str
-    held_on: date
+    held_on: PlausibleDate
     attendee_member_ids: list[str]
     other_attendees: int
     decisions: list[DecisionOut]

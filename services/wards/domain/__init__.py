@@ -5,6 +5,8 @@
 """
 
 from services.wards.domain.meetings import (
+    MAX_ALLOCATION_PENCE,
+    MAX_OTHER_ATTENDEES,
     MEETINGS_A_YEAR,
     CadenceCheckpoint,
     CadenceShortfall,
@@ -20,6 +22,8 @@ from services.wards.domain.members import AlreadyStoodDown, InvalidMember, Unkno
 from services.wards.domain.wards import Locality, UnknownWard, Ward, WardOfAnotherCouncil, WardsError, new_id
 
 __all__ = [
+    "MAX_ALLOCATION_PENCE",
+    "MAX_OTHER_ATTENDEES",
     "MEETINGS_A_YEAR",
     "AlreadyStoodDown",
     "CadenceCheckpoint",

@@ -28,6 +28,13 @@ class UnknownMeeting(WardsError):
 
 # --- Ward meetings --------------------------------------------------------------------------------
 
+# What one meeting can allocate, in all its decisions together: £10m. A ward's devolved budgets are
+# far smaller (2017/18: £30,000 revenue and £210,000 capital shared by every ward of the borough);
+# the bound keeps a mistyped figure from being stored and summed into every report.
+MAX_ALLOCATION_PENCE = 10_000_000_00
+# Residents, partners and officers at one meeting: more than any hall a ward meets in would hold.
+MAX_OTHER_ATTENDEES = 10_000
+
 
 @dataclass
 class Decision:
@@ -74,10 +81,16 @@ def record_meeting(
         raise InvalidMeeting(
             f"A meeting is recorded once held; {held_on} is after today ({today}).", held_on=held_on.isoformat()
         )
-    if other_attendees < 0:
-        raise InvalidMeeting("The count of other attendees cannot be negative.")
+    if not 0 <= other_attendees <= MAX_OTHER_ATTENDEES:
+        raise InvalidMeeting(f"The count of other attendees is between 0 and {MAX_OTHER_ATTENDEES}.")
     if any((d.budget_allocation_pence or 0) < 0 for d in decisions):
         raise InvalidMeeting("A budget allocation is a positive amount of pence.")
+    allocated = sum(d.budget_allocation_pence or 0 for d in decisions)
+    if allocated > MAX_ALLOCATION_PENCE:
+        raise InvalidMeeting(
+            f"The decisions allocate {allocated} pence in all; a meeting allocates at most {MAX_ALLOCATION_PENCE}.",
+            allocated_pence=allocated,
+        )
     members_then = {m.id for m in members if m.gss_code == gss_code and m.is_current(held_on)}
     attendees = list(dict.fromkeys(attendee_member_ids))
     strangers = [a for a in attendees if a not in members_then]

@@ -8,15 +8,16 @@ from pydantic import BaseModel, Field
 
 from services.actions.domain import Action, EventBinding, Milestone, MilestoneStatus, Progress, Rag
 from shared.calendar import today_in_london
+from shared.http import PlausibleDate, RequestModel
 
 
-class ActionIn(BaseModel):
+class ActionIn(RequestModel):
     theme: str = Field(min_length=1, max_length=300)
     title: str = Field(min_length=1, max_length=500)
     lead_organisation: str = Field(min_length=1, max_length=300, examples=["South Yorkshire Police"])
     owner: str = Field(min_length=1, max_length=300, examples=["Assistant Chief Executive"])
-    starts_on: date
-    due_on: date
+    starts_on: PlausibleDate
+    due_on: PlausibleDate
     task_and_finish_group: str | None = Field(default=None, max_length=300)
     objective_id: str | None = Field(default=None, description="The objective of the plan the action serves.")
     group_id: str | None = Field(default=None, description="The task and finish group carrying it.")
@@ -61,7 +62,7 @@ class ActionOut(BaseModel):
         )
 
 
-class BindingIn(BaseModel):
+class BindingIn(RequestModel):
     """Complete the milestone when an event of this type arrives about one thing: its subject, or a data field."""
 
     event_type: str = Field(min_length=1, max_length=200, examples=["grants.fund.opened.v1"])
@@ -83,9 +84,9 @@ class BindingIn(BaseModel):
         )
 
 
-class MilestoneIn(BaseModel):
+class MilestoneIn(RequestModel):
     title: str = Field(min_length=1, max_length=500)
-    due_on: date
+    due_on: PlausibleDate
     binding: BindingIn | None = Field(
         default=None, description="Complete this milestone when an event of this type arrives for this subject."
     )
@@ -122,11 +123,11 @@ class MilestoneOut(BaseModel):
         )
 
 
-class CompletionIn(BaseModel):
+class CompletionIn(RequestModel):
     evidence: str = Field(min_length=1, max_length=5000, examples=["Minutes of the SCF meeting, 25 May 2017"])
 
 
-class ProgressIn(BaseModel):
+class ProgressIn(RequestModel):
     percent_complete: int = Field(ge=0, le=100)
     note: str = Field(min_length=1, max_length=5000)
 

@@ -19,9 +19,10 @@ from services.actions.handlers import (
     MoveDueDate,
     PlanChange,
 )
+from shared.http import PlausibleDate, RequestModel
 
 
-class MemberIn(BaseModel):
+class MemberIn(RequestModel):
     person: str = Field(min_length=1, max_length=200, examples=["Cllr Peter Gruen"])
     organisation: str = Field(min_length=1, max_length=300, examples=["Leeds City Council"])
     role: MemberRole
@@ -42,7 +43,7 @@ class MemberIn(BaseModel):
 Members = Annotated[list[MemberIn], Field(max_length=200)]
 
 
-class BodyIn(BaseModel):
+class BodyIn(RequestModel):
     kind: BodyKind
     name: str = Field(min_length=1, max_length=300, examples=["Communities Board"])
     chair: str = Field(min_length=1, max_length=300, examples=["Cllr Peter Gruen"])
@@ -50,7 +51,7 @@ class BodyIn(BaseModel):
     members: Members = Field(default_factory=list)
 
 
-class MembersIn(BaseModel):
+class MembersIn(RequestModel):
     members: Members
 
 
@@ -74,17 +75,17 @@ class BodyOut(BaseModel):
         )
 
 
-class GroupIn(BaseModel):
+class GroupIn(RequestModel):
     name: str = Field(min_length=1, max_length=300)
     leader: str = Field(min_length=1, max_length=300)
     remit: str = Field(min_length=1, max_length=5000)
-    starts_on: date
-    ends_on: date
+    starts_on: PlausibleDate
+    ends_on: PlausibleDate
     members: Members = Field(default_factory=list)
 
 
-class GroupCloseIn(BaseModel):
-    closed_on: date
+class GroupCloseIn(RequestModel):
+    closed_on: PlausibleDate
 
 
 class GroupOut(BaseModel):
@@ -122,7 +123,7 @@ class GroupOut(BaseModel):
 # --- reviews and the changes they make ----------------------------------------------------------
 
 
-class AddPriorityIn(BaseModel):
+class AddPriorityIn(RequestModel):
     kind: Literal["add_priority"]
     number: int = Field(ge=1, le=99)
     title: str = Field(min_length=1, max_length=500)
@@ -131,7 +132,7 @@ class AddPriorityIn(BaseModel):
         return AddPriority(self.number, self.title)
 
 
-class AddObjectiveIn(BaseModel):
+class AddObjectiveIn(RequestModel):
     kind: Literal["add_objective"]
     priority_id: str
     title: str = Field(min_length=1, max_length=2000)
@@ -147,11 +148,11 @@ class AddActionIn(ActionIn):
         return AddAction(**self.model_dump(exclude={"kind"}))
 
 
-class AddMilestoneIn(BaseModel):
+class AddMilestoneIn(RequestModel):
     kind: Literal["add_milestone"]
     action_id: str
     title: str = Field(min_length=1, max_length=500)
-    due_on: date
+    due_on: PlausibleDate
     binding: BindingIn | None = None
 
     def change(self) -> PlanChange:
@@ -165,10 +166,10 @@ class AddIndicatorIn(IndicatorIn):
         return AddIndicator(**self.model_dump(exclude={"kind", "action_id"}))
 
 
-class MoveDueDateIn(BaseModel):
+class MoveDueDateIn(RequestModel):
     kind: Literal["move_due_date"]
     action_id: str
-    due_on: date
+    due_on: PlausibleDate
 
     def change(self) -> PlanChange:
         return MoveDueDate(self.action_id, self.due_on)
@@ -180,8 +181,8 @@ ChangeIn = Annotated[
 ]
 
 
-class ReviewIn(BaseModel):
-    held_on: date
+class ReviewIn(RequestModel):
+    held_on: PlausibleDate
     attendees: str = Field(min_length=1, max_length=5000, examples=["SCF members; Leader of the Council (chair)"])
     decisions: list[str] = Field(default_factory=list, max_length=100)
     changes: list[ChangeIn] = Field(

@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from services.actions.domain import Direction, Indicator, IndicatorValue
+from shared.http import PlausibleDate, RequestModel
+
+# An indicator's figure (a count, a rate, a percentage): a finite number of sane size, so that no
+# "1e400" (infinity) or NaN is stored and compared with a target.
+Figure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 
 
-class IndicatorIn(BaseModel):
+class IndicatorIn(RequestModel):
     title: str = Field(min_length=1, max_length=500)
     unit: str = Field(min_length=1, max_length=50, examples=["%"])
     higher_is_better: bool
-    baseline: float
+    baseline: Figure
     baseline_period: str = Field(min_length=1, max_length=50, examples=["2016/17"])
-    target: float
+    target: Figure
     target_period: str = Field(min_length=1, max_length=50, examples=["2019/20"])
     action_id: str | None = None
 
 
-class IndicatorValueIn(BaseModel):
+class IndicatorValueIn(RequestModel):
     period: str = Field(min_length=1, max_length=50, examples=["2017/18 Q1"])
-    period_end: date
-    value: float
+    period_end: PlausibleDate
+    value: Figure
 
 
 class IndicatorValueOut(BaseModel):

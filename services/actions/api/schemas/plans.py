@@ -7,12 +7,13 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from services.actions.domain import Objective, Plan, PlanStatus, Priority
+from shared.http import PlausibleDate, RequestModel
 
 
-class PlanIn(BaseModel):
+class PlanIn(RequestModel):
     title: str = Field(min_length=1, max_length=300)
-    period_start: date
-    period_end: date
+    period_start: PlausibleDate
+    period_end: PlausibleDate
     themes: list[str] = Field(min_length=1, examples=[["Coordination and overarching activity"]])
     vision: str | None = Field(default=None, max_length=5000)
     area: str | None = Field(
@@ -40,18 +41,18 @@ class PlanOut(BaseModel):
         return cls.model_validate(plan, from_attributes=True)
 
 
-class SignOffIn(BaseModel):
-    signed_off_on: date
+class SignOffIn(RequestModel):
+    signed_off_on: PlausibleDate
 
 
-class PriorityIn(BaseModel):
+class PriorityIn(RequestModel):
     number: int = Field(ge=1, le=99, examples=[1])
     title: str = Field(
         min_length=1, max_length=500, examples=["Ensuring the best start in life for children and families"]
     )
 
 
-class ObjectiveIn(BaseModel):
+class ObjectiveIn(RequestModel):
     title: str = Field(min_length=1, max_length=2000)
 
 
