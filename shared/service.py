@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import MetaData, text
@@ -24,7 +23,7 @@ from sqlalchemy import MetaData, text
 from shared.auth import TokenVerifier
 from shared.db import create_engine, session_factory
 from shared.http import IdempotencyMiddleware, TraceHeaderMiddleware, health_routes
-from shared.messaging.broker import create_broker
+from shared.messaging.broker import connect, create_broker
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import Procedure, Req, Resp, Responder, ResponderRuntime, RpcClient
@@ -81,7 +80,7 @@ class Runtime:
         )
         self.sessions = session_factory(self.engine)
         self.broker = create_broker(
-            self.settings.amqp_url, prefetch=self.settings.prefetch, service=self.definition.name
+            self.settings.amqp_urls, prefetch=self.settings.prefetch, service=self.definition.name
         )
         self.consumers = ConsumerRuntime(
             self.broker,
@@ -95,9 +94,9 @@ class Runtime:
         self.responders = ResponderRuntime(self.broker, self.engine, self.definition.name)
         for responder in self.definition.responders:
             self.responders.register(responder)
-        self.rpc = RpcClient(self.settings.amqp_url, self.definition.name)
+        self.rpc = RpcClient(self.settings.amqp_urls, self.definition.name)
         self.relay = OutboxRelay(
-            amqp_url=self.settings.amqp_url,
+            amqp_url=self.settings.amqp_urls,
             database_url=self.settings.db_url,
             application_name=f"cohesion-{self.definition.name} relay",
             app_id=f"cohesion-{self.definition.name}",
@@ -155,11 +154,11 @@ class Runtime:
 
     async def _connect_broker(self) -> None:
         """Connect (retrying) so the service accepts commands even while the broker is down."""
-        delay = 0.5
+        delay, urls, attempt = 0.5, self.settings.amqp_urls, 0
         while True:
             try:
                 await declare_topology(
-                    self.settings.amqp_url,
+                    urls[attempt % len(urls)],  # the next address after each failure
                     [c.queue for c in self.definition.consumers],
                     self.settings.retry_delays_ms,
                 )
@@ -170,6 +169,7 @@ class Runtime:
                 return
             except Exception as exc:
                 log.warning("broker not reachable (%s); retrying in %.1fs", exc, delay)
+                attempt += 1
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
 
@@ -181,7 +181,7 @@ class Runtime:
         await self.broker_connected.wait()
         while True:
             try:
-                connection = await aio_pika.connect(self.settings.amqp_url)
+                connection = await connect(self.settings.amqp_urls)
                 async with connection:
                     channel = await connection.channel()
                     while True:
