@@ -35,7 +35,7 @@ async def test_reference_wards_are_loaded_and_each_published_once(settings_for_t
         ).items()
 
         # Loading again changes nothing and publishes nothing.
-        from services.wards.app import load_reference_wards
+        from services.wards.clocks import load_reference_wards
 
         await load_reference_wards(runtime)
         async with runtime.engine.connect() as conn:

@@ -4,7 +4,7 @@ only), ward meetings (a ward member records their own ward's), the meeting-caden
 ``wards.member_contacts`` answer notifications uses to write to a ward's members.
 
 The cadence job is called through the running app's runtime with explicit dates, exactly as
-``services/wards/app.py`` calls it with today's date in Europe/London.
+``services/wards/clocks.py`` calls it with today's date in Europe/London.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from services.actions.app import definition as actions_definition
-from services.wards import handlers
+from services.wards import clocks, handlers
 from services.wards.app import definition
 from services.wards.domain import WardMeeting
 from shared.calendar import today_in_london
@@ -266,7 +266,7 @@ async def test_a_meeting_in_the_future_or_attended_by_another_wards_member_is_re
 
 async def raise_cadence(app: FastAPI, today: date) -> dict[str, tuple[int, int]]:
     """The cadence job on a given day: {ward: (held, expected)} for what was raised now."""
-    async with app.state.runtime.uow(handlers.SCHEDULER) as uow:
+    async with app.state.runtime.uow(clocks.SCHEDULER) as uow:
         raised = await handlers.raise_cadence_notices(uow, today)
     return {b.gss_code: (b.meetings_held, b.meetings_expected) for b in raised}
 

@@ -14,7 +14,7 @@ from services.wards.domain import (
     InvalidMember,
     WardMember,
     cadence_checkpoint,
-    meetings_behind,
+    cadence_shortfall,
     record_meeting,
 )
 from shared.calendar import FinancialYear
@@ -71,7 +71,7 @@ def test_by_the_end_of_quarter_n_a_ward_should_have_held_n_of_its_four_meetings(
 
 def test_a_ward_with_two_meetings_by_31_december_is_behind_at_the_q3_checkpoint():
     q3 = CadenceCheckpoint(YEAR, 3)
-    behind = meetings_behind(WARD, q3, [date(2017, 5, 10), date(2017, 9, 12)], SINCE)
+    behind = cadence_shortfall(WARD, q3, [date(2017, 5, 10), date(2017, 9, 12)], SINCE)
     assert behind is not None
     assert (behind.gss_code, behind.meetings_held, behind.meetings_expected) == (WARD, 2, 3)
     assert behind.checkpoint.as_of == date(2017, 12, 31)
@@ -79,32 +79,32 @@ def test_a_ward_with_two_meetings_by_31_december_is_behind_at_the_q3_checkpoint(
 
 def test_a_ward_with_three_meetings_by_31_december_is_on_track_even_if_all_in_one_quarter():
     q3 = CadenceCheckpoint(YEAR, 3)
-    assert meetings_behind(WARD, q3, [date(2017, 12, 1), date(2017, 12, 15), date(2017, 12, 31)], SINCE) is None
+    assert cadence_shortfall(WARD, q3, [date(2017, 12, 1), date(2017, 12, 15), date(2017, 12, 31)], SINCE) is None
 
 
 def test_meetings_of_another_year_or_after_the_checkpoint_do_not_count():
     q2 = CadenceCheckpoint(YEAR, 2)
     held = [date(2017, 3, 31), date(2017, 6, 1), date(2017, 10, 1), date(2018, 5, 1)]
-    behind = meetings_behind(WARD, q2, held, SINCE)
+    behind = cadence_shortfall(WARD, q2, held, SINCE)
     assert behind is not None and behind.meetings_held == 1
 
 
 def test_a_year_that_closed_with_three_meetings_is_behind_at_the_q4_checkpoint():
     q4 = CadenceCheckpoint(YEAR, 4)
     held = [date(2017, 6, 1), date(2017, 9, 1), date(2017, 12, 1)]
-    behind = meetings_behind(WARD, q4, held, SINCE)
+    behind = cadence_shortfall(WARD, q4, held, SINCE)
     assert behind is not None and (behind.meetings_held, behind.meetings_expected) == (3, 4)
-    assert meetings_behind(WARD, q4, [*held, date(2018, 3, 31)], SINCE) is None
+    assert cadence_shortfall(WARD, q4, [*held, date(2018, 3, 31)], SINCE) is None
 
 
 def test_a_ward_is_not_judged_before_its_council_records_meetings_here():
     q3 = CadenceCheckpoint(YEAR, 3)
-    assert meetings_behind(WARD, q3, [], None) is None
+    assert cadence_shortfall(WARD, q3, [], None) is None
     # Started recording after the checkpoint: judged from the next one.
-    assert meetings_behind(WARD, q3, [], date(2018, 1, 5)) is None
-    assert meetings_behind(WARD, CadenceCheckpoint(YEAR, 4), [], date(2018, 1, 5)) is not None
+    assert cadence_shortfall(WARD, q3, [], date(2018, 1, 5)) is None
+    assert cadence_shortfall(WARD, CadenceCheckpoint(YEAR, 4), [], date(2018, 1, 5)) is not None
     # Started on the checkpoint's own day: judged.
-    assert meetings_behind(WARD, q3, [], date(2017, 12, 31)) is not None
+    assert cadence_shortfall(WARD, q3, [], date(2017, 12, 31)) is not None
 
 
 # --- Members --------------------------------------------------------------------------------------

@@ -1,124 +1,29 @@
-"""Wards and neighbourhood working, in the council's words; plain Python, no framework.
+"""Ward meetings and their cadence, in the council's words; plain Python, no framework.
 
-A ward has elected members (its councillors) and holds ward meetings, where the
-members and officers review the ward plan and decide on devolved budgets and
-priorities such as CCTV deployment. The council's minimum (IPSC, September 2018)
-is four ward meetings a year in every ward; ``cadence_checkpoint`` and
-``meetings_behind`` say when a ward has fallen behind it.
+Ward meetings are where the members and officers review the ward plan and decide on
+devolved budgets and priorities such as CCTV deployment. The council's minimum (IPSC,
+September 2018) is four ward meetings a year in every ward; ``cadence_checkpoint`` and
+``cadence_shortfall`` say when a ward has fallen behind it.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Literal
+from datetime import date, datetime
 
-from shared.calendar import FinancialYear
-from shared.rules import RuleBroken
-
-Locality = Literal["north", "central", "south"]
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-class WardsError(RuleBroken):
-    """A rule of neighbourhood working was broken; ``facts`` name what was wrong (422 unless said)."""
-
-
-class UnknownWard(WardsError):
-    status = 404
-    """No such ward in the council asked about (another council's ward looks the same as none)."""
-
-    title = "Ward not found"
-
-
-class WardOfAnotherCouncil(WardsError):
-    """A ward code registered to another council: a council registers and renames only its own wards."""
-
-    status = 409
-    title = "Ward of another council"
-
-
-class UnknownMember(WardsError):
-    status = 404
-    title = "Member not found"
-
-
-class InvalidMember(WardsError):
-    title = "Invalid member"
-
-
-class AlreadyStoodDown(WardsError):
-    status = 409
-    title = "Already stood down"
+from services.wards.domain.members import WardMember
+from services.wards.domain.wards import WardsError, new_id
+from shared.calendar import FinancialYear, now
 
 
 class InvalidMeeting(WardsError):
     title = "Invalid meeting"
 
 
-@dataclass
-class Ward:
-    gss_code: str
-    name: str
-    local_authority_gss: str
-    local_authority_name: str
-    boundary_set: str
-    latitude: float | None = None
-    longitude: float | None = None
-    locality: Locality | None = None
-
-
-# --- Elected members ------------------------------------------------------------------------------
-
-
-@dataclass
-class WardMember:
-    """A councillor elected for a ward. Name and email are personal data: they never leave this service in events."""
-
-    gss_code: str
-    council: str
-    name: str
-    email: str
-    party: str | None = None
-    term_starts_on: date | None = None
-    term_ends_on: date | None = None
-    stood_down_on: date | None = None
-    id: str = field(default_factory=new_id)
-
-    def __post_init__(self) -> None:
-        if self.term_starts_on and self.term_ends_on and self.term_ends_on < self.term_starts_on:
-            raise InvalidMember(
-                f"The term cannot end ({self.term_ends_on}) before it starts ({self.term_starts_on}).",
-                term_starts_on=self.term_starts_on.isoformat(),
-                term_ends_on=self.term_ends_on.isoformat(),
-            )
-
-    def is_current(self, on: date) -> bool:
-        """A member from the start of their term (if known) until its end, or the day they stand down."""
-        if self.term_starts_on and on < self.term_starts_on:
-            return False
-        if self.term_ends_on and on > self.term_ends_on:
-            return False
-        return self.stood_down_on is None or on < self.stood_down_on
-
-    def stand_down(self, on: date) -> None:
-        """The member is no longer a member from ``on``."""
-        if self.stood_down_on is not None:
-            raise AlreadyStoodDown(
-                f"Member {self.id} already stood down on {self.stood_down_on}.",
-                stood_down_on=self.stood_down_on.isoformat(),
-            )
-        if self.term_starts_on and on < self.term_starts_on:
-            raise InvalidMember(
-                f"A member cannot stand down ({on}) before their term starts ({self.term_starts_on}).",
-                term_starts_on=self.term_starts_on.isoformat(),
-            )
-        self.stood_down_on = on
+class UnknownMeeting(WardsError):
+    status = 404
+    title = "Meeting not found"
 
 
 # --- Ward meetings --------------------------------------------------------------------------------
@@ -143,7 +48,7 @@ class WardMeeting:
     decisions: list[Decision]
     minutes: str
     recorded_by: str
-    recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    recorded_at: datetime = field(default_factory=now)
     id: str = field(default_factory=new_id)
 
     @property
@@ -239,7 +144,9 @@ def cadence_checkpoint(today: date) -> CadenceCheckpoint:
 
 
 @dataclass(frozen=True)
-class MeetingsBehind:
+class CadenceShortfall:
+    """A ward short of the meetings a checkpoint expects."""
+
     gss_code: str
     checkpoint: CadenceCheckpoint
     meetings_held: int
@@ -249,9 +156,9 @@ class MeetingsBehind:
         return self.checkpoint.meetings_expected
 
 
-def meetings_behind(
+def cadence_shortfall(
     gss_code: str, checkpoint: CadenceCheckpoint, held_on: Iterable[date], recording_since: date | None
-) -> MeetingsBehind | None:
+) -> CadenceShortfall | None:
     """Whether a ward is behind the cadence of at least four ward meetings per financial year.
 
     The rule: by the end of quarter N of the financial year (30 June, 30 September,
@@ -273,4 +180,4 @@ def meetings_behind(
     held = sum(1 for d in held_on if checkpoint.year.starts_on <= d <= checkpoint.as_of)
     if held >= checkpoint.meetings_expected:
         return None
-    return MeetingsBehind(gss_code=gss_code, checkpoint=checkpoint, meetings_held=held)
+    return CadenceShortfall(gss_code=gss_code, checkpoint=checkpoint, meetings_held=held)

@@ -1,0 +1,50 @@
+"""The wards service's time-driven checks, each a function taking the Runtime.
+
+``load_reference_wards`` keeps the bundled reference wards (Rotherham, WD24) loaded.
+``meeting_cadence`` runs every scheduler interval but acts on dates (Europe/London):
+from the day after each quarter end, a ward behind the four-meetings-a-year cadence
+is raised once for that checkpoint.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from services.wards.domain import Ward
+from services.wards.handlers import raise_cadence_notices, register_wards
+from shared.calendar import today_in_london
+from shared.service import Runtime
+from shared.unit_of_work import Actor
+
+SCHEDULER = Actor("system:wards-scheduler")
+
+REFERENCE_WARDS = Path(__file__).parent / "reference" / "rotherham-wards-wd24.csv"
+
+
+def read_reference_wards(path: Path = REFERENCE_WARDS) -> list[Ward]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return [
+            Ward(
+                gss_code=row["gss_code"],
+                name=row["name"],
+                local_authority_gss=row["local_authority_gss"],
+                local_authority_name=row["local_authority_name"],
+                boundary_set=row["boundary_set"],
+                latitude=float(row["lat"]) if row.get("lat") else None,
+                longitude=float(row["lon"]) if row.get("lon") else None,
+            )
+            for row in csv.DictReader(f)
+        ]
+
+
+async def load_reference_wards(runtime: Runtime) -> None:
+    """Keep the bundled reference wards (Rotherham, WD24) loaded; only changes are published."""
+    async with runtime.uow(Actor("system:wards-reference")) as uow:
+        await register_wards(uow, read_reference_wards())
+
+
+async def meeting_cadence(runtime: Runtime) -> None:
+    """Raise ``wards.ward.meetings_behind.v1`` once per ward, financial year and quarter checkpoint."""
+    async with runtime.uow(SCHEDULER) as uow:
+        await raise_cadence_notices(uow, today_in_london())
