@@ -61,10 +61,23 @@ def failover(amqp_urls: Sequence[str]) -> type[FailoverConnection]:
 
 
 async def connect_robust(amqp_urls: Sequence[str], **kwargs: Any) -> AbstractRobustConnection:
-    """A robust connection to the first address that answers, failing over to the others in turn."""
+    """A robust connection to the first address that answers; after a loss it takes the others in turn.
+
+    Each address is tried once to begin with (the first that answers wins, the last failure is raised
+    when none does), so a caller is never kept waiting on a node that is down.
+    """
     if len(amqp_urls) == 1:
         return await aio_pika.connect_robust(amqp_urls[0], **kwargs)
-    return await aio_pika.connect_robust(amqp_urls[0], connection_class=failover(amqp_urls), **kwargs)
+    error: Exception | None = None
+    for start in range(len(amqp_urls)):
+        turns = [*amqp_urls[start:], *amqp_urls[:start]]
+        try:
+            return await aio_pika.connect_robust(turns[0], connection_class=failover(turns), **kwargs)
+        except Exception as exc:
+            log.warning("broker address %s refused a connection (%s); trying the next", _shown(turns[0]), exc)
+            error = exc
+    assert error is not None
+    raise error
 
 
 async def connect(amqp_urls: Sequence[str], **kwargs: Any) -> AbstractConnection:

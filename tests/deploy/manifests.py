@@ -51,7 +51,9 @@ def container(deployment_or_job: Resource) -> Resource:
 
 
 def config_map_data(resources: tuple[Resource, ...], prefix: str) -> dict[str, str]:
-    [data] = [r.get("data", {}) for r in resources if r["kind"] == "ConfigMap" and r["metadata"]["name"].startswith(prefix)]
+    [data] = [
+        r.get("data", {}) for r in resources if r["kind"] == "ConfigMap" and r["metadata"]["name"].startswith(prefix)
+    ]
     return dict(data)
 
 

@@ -106,9 +106,7 @@ def test_the_national_deployment_runs_more_of_everything_than_the_small_one():
             of_kind(national, "HorizontalPodAutoscaler")[name]["spec"]["maxReplicas"]
             > of_kind(small, "HorizontalPodAutoscaler")[name]["spec"]["maxReplicas"]
         )
-    for cluster, bigger in zip(
-        of_kind(small, "Cluster").values(), of_kind(national, "Cluster").values(), strict=True
-    ):
+    for cluster, bigger in zip(of_kind(small, "Cluster").values(), of_kind(national, "Cluster").values(), strict=True):
         assert bigger["spec"]["instances"] > cluster["spec"]["instances"]
 
 
@@ -144,5 +142,7 @@ def test_no_service_can_open_more_database_connections_than_its_server_allows(ov
     pool = int(config_map_data(resources, "cohesion-config")["COHESION_DB_POOL_SIZE"])
     for name in SERVICE_NAMES:
         most = of_kind(resources, "HorizontalPodAutoscaler")[name]["spec"]["maxReplicas"]
-        allowed = int(of_kind(resources, "Cluster")[f"cohesion-{name}-db"]["spec"]["postgresql"]["parameters"]["max_connections"])
+        allowed = int(
+            of_kind(resources, "Cluster")[f"cohesion-{name}-db"]["spec"]["postgresql"]["parameters"]["max_connections"]
+        )
         assert most * (pool + 4) + 10 <= allowed, (name, most, pool, allowed)

@@ -64,7 +64,12 @@ def known_variables() -> set[str]:
 
 def test_the_settings_are_found_where_the_services_keep_them():
     names = known_variables()
-    assert {"COHESION_AMQP_URL", "COHESION_AMQP_FAILOVER_URLS", "COHESION_PG_DSN", "COHESION_WEBHOOK_ALLOWED_HOSTS"} <= names
+    assert {
+        "COHESION_AMQP_URL",
+        "COHESION_AMQP_FAILOVER_URLS",
+        "COHESION_PG_DSN",
+        "COHESION_WEBHOOK_ALLOWED_HOSTS",
+    } <= names
 
 
 def deployment_variables(overlay: str) -> dict[str, str]:

@@ -1,0 +1,99 @@
+"""The three-node cluster itself: one cluster, every consumer's queue a quorum queue on all three
+nodes, HAProxy as the one address, and a broker connection given several addresses failing over."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aio_pika
+import httpx
+
+from shared.docs import load_definitions
+from shared.messaging.broker import connect, connect_robust, create_broker
+from shared.messaging.topology import declare_topology
+from shared.settings import Settings
+from tests.cluster.rabbit import Cluster
+from tests.system import free_port
+
+
+async def test_three_nodes_form_one_cluster_with_every_consumer_queue_replicated_on_all_three(cluster: Cluster):
+    assert cluster.running_nodes() == {n.node for n in cluster.nodes}
+    consumers = [c.queue for d in load_definitions().values() for c in d.consumers]
+    await declare_topology(cluster.amqp_url, consumers, [200, 500])  # through HAProxy, as a service does
+    for consumer in consumers:
+        for name in (consumer.name, f"{consumer.name}.dlq"):
+            queue = cluster.queue("/", name)
+            assert queue["type"] == "quorum", name
+            assert set(queue["members"]) == {n.node for n in cluster.nodes}, name  # type: ignore[arg-type]
+
+
+async def test_haproxy_moves_new_connections_to_a_live_node_when_theirs_is_stopped(cluster: Cluster):
+    async def node_of_a_new_connection() -> str:
+        connection = await aio_pika.connect(cluster.amqp_url, client_properties={"connection_name": "which-node"})
+        async with connection:
+            await asyncio.sleep(6)  # the management API lists a connection after its stats interval
+            async with httpx.AsyncClient(auth=("guest", "guest"), timeout=5) as client:
+                response = await client.get(f"{cluster.management_url.replace('guest:guest@', '')}/api/connections")
+                return next(
+                    c["node"]
+                    for c in response.json()
+                    if c.get("client_properties", {}).get("connection_name") == "which-node"
+                )
+
+    assert await node_of_a_new_connection() == cluster.node("a").node  # balance first: a, while it is up
+    await asyncio.to_thread(cluster.stop_node, "a")
+    try:
+        await asyncio.sleep(3)  # two failed checks a second apart mark it down
+        assert await node_of_a_new_connection() == cluster.node("b").node
+    finally:
+        await asyncio.to_thread(cluster.start_node, "a")
+        await asyncio.to_thread(cluster.wait_running, 3, 120)
+
+
+def test_one_address_builds_the_broker_as_before_and_several_fail_over():
+    assert Settings().amqp_urls == [Settings().amqp_url]
+    single = create_broker("amqp://guest:guest@127.0.0.1:5672/")
+    assert "connection_class" not in single._connection_kwargs
+    urls = ["amqp://guest:guest@127.0.0.1:5701/", "amqp://guest:guest@127.0.0.1:5702/"]
+    several = create_broker(urls)
+    assert several._connection_kwargs["connection_class"].addresses == tuple(urls)
+    assert Settings(amqp_failover_urls="amqp://x:5702/,amqp://x:5703/").amqp_urls == [
+        Settings().amqp_url,
+        "amqp://x:5702/",
+        "amqp://x:5703/",
+    ]
+
+
+async def test_a_robust_connection_takes_the_next_address_when_one_refuses_and_after_a_loss(cluster: Cluster):
+    refused = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
+    node_b = cluster.node("b").amqp_url
+    plain = await connect([refused, node_b])
+    await plain.close()
+
+    robust = await asyncio.wait_for(
+        connect_robust([refused, node_b], reconnect_interval=0.2, client_properties={"connection_name": "failover"}),
+        timeout=20,
+    )
+    try:
+        reconnected = asyncio.Event()
+        robust.reconnect_callbacks.add(lambda *_: reconnected.set())
+        base = f"http://127.0.0.1:{cluster.node('b').management_port}"
+        async with httpx.AsyncClient(auth=("guest", "guest"), timeout=5) as client:
+
+            async def ours() -> list[str]:
+                listed = (await client.get(f"{base}/api/connections")).json()
+                return [
+                    c["name"] for c in listed if c.get("client_properties", {}).get("connection_name") == "failover"
+                ]
+
+            for _ in range(40):  # the management API lists a connection after its stats interval
+                if names := await ours():
+                    break
+                await asyncio.sleep(0.5)
+            assert names
+            await client.delete(f"{base}/api/connections/{names[0]}")
+        # The loss: it tries the refused address, then node b again, and is back.
+        await asyncio.wait_for(reconnected.wait(), timeout=30)
+        assert robust.connected.is_set()
+    finally:
+        await robust.close()
