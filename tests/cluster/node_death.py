@@ -413,7 +413,7 @@ async def effects(load: Load, db_prefix: str, webhooks: list[tuple[dict[str, str
     submitted = await fetch(
         db_prefix, "grants", "SELECT subject, event_id FROM outbox WHERE event_type = 'grants.application.submitted.v1'"
     )
-    event_of = {}
+    event_of: dict[str, list[str]] = {}
     for row in submitted:
         event_of.setdefault(row["subject"], []).append(row["event_id"])
     webhook_ids: dict[str, set[str]] = {}

@@ -23,6 +23,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -317,14 +318,14 @@ class Cluster:
 
     # --- what the cluster holds ------------------------------------------------------------------
 
-    def queue(self, vhost: str, name: str) -> dict[str, object]:
+    def queue(self, vhost: str, name: str) -> dict[str, Any]:
         """The management API's view of a queue (its type, members, leader, messages)."""
         base = self.management_url.replace("guest:guest@", "")
         response = httpx.get(
             f"{base}/api/queues/{quote(vhost, safe='')}/{quote(name, safe='')}", auth=("guest", "guest"), timeout=10
         )
         response.raise_for_status()
-        queue: dict[str, object] = response.json()
+        queue: dict[str, Any] = response.json()
         return queue
 
 

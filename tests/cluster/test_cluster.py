@@ -4,6 +4,7 @@ nodes, HAProxy as the one address, and a broker connection given several address
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aio_pika
 import httpx
@@ -22,9 +23,9 @@ async def test_three_nodes_form_one_cluster_with_every_consumer_queue_replicated
     await declare_topology(cluster.amqp_url, consumers, [200, 500])  # through HAProxy, as a service does
     for consumer in consumers:
         for name in (consumer.name, f"{consumer.name}.dlq"):
-            queue = cluster.queue("/", name)
+            queue: dict[str, Any] = cluster.queue("/", name)
             assert queue["type"] == "quorum", name
-            assert set(queue["members"]) == {n.node for n in cluster.nodes}, name  # type: ignore[arg-type]
+            assert set(queue["members"]) == {n.node for n in cluster.nodes}, name
 
 
 async def test_haproxy_moves_new_connections_to_a_live_node_when_theirs_is_stopped(cluster: Cluster):

@@ -235,7 +235,10 @@ def test_missing_tools_are_installed_from_debians_packages(machine: Machine):
     machine.stand_in("haproxy", "exit 0")
     # apt-get "installs" prometheus by putting a promtool on the PATH.
     promtool = machine.bin / "promtool"
-    machine.stand_in("apt-get", f"python3 -c \"import os; open('{promtool}', 'w').write('#!/bin/bash'); os.chmod('{promtool}', 0o755)\"")
+    machine.stand_in(
+        "apt-get",
+        f"python3 -c \"import os; open('{promtool}', 'w').write('#!/bin/bash'); os.chmod('{promtool}', 0o755)\"",
+    )
     done = run_tools(machine)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["tools: installing prometheus with apt-get", "tools: installed prometheus"]
