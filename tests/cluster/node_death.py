@@ -123,7 +123,8 @@ def fleet(cluster: Cluster, db_prefix: str, logs: Path) -> dict[str, list[Instan
         "COHESION_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         "COHESION_WEBHOOK_POLL_SECONDS": "0.2",
         "COHESION_WEBHOOK_RETRY_DELAYS_SECONDS": "1,2,5,10",
-        "COHESION_DB_POOL_SIZE": "5",
+        # Eight processes share the machine's PostgreSQL (100 connections by default) with everything else.
+        "COHESION_DB_POOL_SIZE": "3",
     }
     through_haproxy = {"COHESION_AMQP_URL": cluster.amqp_url, "COHESION_AMQP_FAILOVER_URLS": "[]"}
     node_list = {
@@ -150,12 +151,18 @@ async def ready(client: httpx.AsyncClient, instance: Instance) -> bool:
 async def wait_until(check: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
     while True:
-        result = await check()
+        try:
+            result = await check()
+        except (OSError, asyncpg.PostgresError, httpx.HTTPError) as error:  # a passing failure of the check itself
+            result = None
+            last_error: Exception | None = error
+        else:
+            last_error = None
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {result!r})")
-        await asyncio.sleep(0.3)
+            raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {result!r} {last_error or ''})")
+        await asyncio.sleep(1.0)
 
 
 # --- the load ----------------------------------------------------------------------------------
