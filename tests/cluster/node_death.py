@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,7 @@ class Load:
     client: httpx.AsyncClient
     commands: int = 0  # commands sent (a retry of one with its Idempotency-Key counts once)
     refused: int = 0  # commands that no instance accepted within the retry window
+    refusals: Counter[str] = field(default_factory=Counter)  # what the last attempt of each of them got
     wards: list[str] = field(default_factory=list)
     milestones: dict[str, str] = field(default_factory=dict)  # milestone id -> fund id
     applications: dict[str, float] = field(default_factory=dict)  # application id -> when its submit was accepted
@@ -189,6 +191,7 @@ class Load:
         self._turn += 1
         deadline = time.monotonic() + 60
         attempt = self._turn
+        last = ""
         while time.monotonic() < deadline:
             instance = self.instances[service][attempt % 2]
             attempt += 1
@@ -196,7 +199,8 @@ class Load:
                 response = await self.client.post(
                     f"{instance.url}{path}", json=body, headers={**headers, "Idempotency-Key": key}, timeout=10
                 )
-            except httpx.HTTPError:
+            except httpx.HTTPError as error:
+                last = type(error).__name__
                 await asyncio.sleep(0.3)
                 continue
             if response.status_code in (200, 201):
@@ -204,8 +208,10 @@ class Load:
                 return answer
             if response.status_code < 500 and response.status_code not in (409, 429):
                 raise AssertionError(f"{service} {path} refused: {response.status_code} {response.text}")
+            last = f"{response.status_code} {response.text[:80]}"
             await asyncio.sleep(0.3)
         self.refused += 1
+        self.refusals[last] += 1
         return None
 
     async def setup(self, receiver: WebhookReceiver) -> str:
@@ -351,6 +357,7 @@ class Report:
     commands: int = 0
     accepted: int = 0
     refused: int = 0
+    refusals: dict[str, int] = field(default_factory=dict)
     lost: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids whose effect never came
     duplicated: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids whose effect came twice
     redelivered_webhooks: int = 0  # the same webhook-id sent again: allowed (at-least-once delivery)
@@ -375,7 +382,8 @@ class Report:
     def lines(self) -> list[str]:
         count = lambda d: sum(len(v) for v in d.values())  # noqa: E731
         return [
-            f"commands {self.commands}, accepted {self.accepted}, refused {self.refused}",
+            f"commands {self.commands}, accepted {self.accepted}, refused {self.refused}"
+            + (f" (the last answer to each: {dict(self.refusals)})" if self.refusals else ""),
             f"lost {count(self.lost)} ({', '.join(f'{k} {len(v)}' for k, v in self.lost.items())})",
             f"duplicated {count(self.duplicated)} ({', '.join(f'{k} {len(v)}' for k, v in self.duplicated.items())}); "
             f"webhooks redelivered under the same webhook-id {self.redelivered_webhooks}",
@@ -548,7 +556,7 @@ async def scenario(
             watcher.cancel()
 
             found = await effects(load, db_prefix, list(receiver.received))
-            report.commands, report.refused = load.commands, load.refused
+            report.commands, report.refused, report.refusals = load.commands, load.refused, dict(load.refusals)
             report.accepted = load.commands - load.refused
             report.lost = {
                 "wards": found["wards_lost"],
@@ -577,9 +585,12 @@ async def scenario(
                 first_arrival_after(receiver, arrivals, submitted_after(killed_at)) - killed_at
             )
     finally:
-        for group in instances.values():
-            for instance in group:
-                instance.stop()
+        everyone = [i for group in instances.values() for i in group]
+        for instance in everyone:  # all told at once: each may take its grace period to stop
+            if instance.process is not None and instance.process.poll() is None:
+                instance.process.terminate()
+        for instance in everyone:
+            instance.stop()
         for service in SERVICES:
             await drop_database(Settings(service=service, db_prefix=db_prefix))
     return report

@@ -7,7 +7,7 @@ import json
 from tests.deploy.rabbitmq_definitions import DEFINITIONS, capture
 
 
-async def test_the_committed_definitions_are_what_the_services_declare(vhost: str):
+async def test_the_committed_definitions_are_what_the_services_declare():
     committed = json.loads(DEFINITIONS.read_text())
     declared = await capture()
     assert committed == declared, "run `uv run python -m tests.deploy.rabbitmq_definitions` and commit the result"
