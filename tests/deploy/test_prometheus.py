@@ -9,10 +9,9 @@ import shutil
 import subprocess
 from typing import Any
 
-import pytest
 import yaml
 
-from tests.deploy.manifests import DEPLOY, ROOT
+from tests.deploy.manifests import DEPLOY, ROOT, missing_tool
 
 RULES = DEPLOY / "prometheus" / "cohesion.rules.yml"
 RULE_TESTS = DEPLOY / "prometheus" / "cohesion.rules.test.yml"
@@ -24,7 +23,8 @@ FOREIGN = {"up", "kube_deployment_status_replicas_available", "kube_deployment_s
 def promtool() -> str:
     found = shutil.which("promtool")
     if found is None:
-        pytest.skip("promtool is not installed (deploy/infra.sh installs Debian's prometheus package)")
+        missing_tool("promtool is not installed (deploy/infra.sh tools installs Debian's prometheus package)")
+    assert found is not None
     return found
 
 
