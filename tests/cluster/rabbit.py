@@ -16,6 +16,7 @@ knows which node its services use); ``roundrobin`` spreads them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -39,6 +40,7 @@ COOKIE = "COHESIONTESTCLUSTERCOOKIE"
 @dataclass
 class Node:
     name: str  # a, b, c
+    cluster: str  # distinguishes the nodes of two clusters on one machine (node names are machine-wide)
     amqp_port: int
     management_port: int
     dist_port: int
@@ -47,7 +49,7 @@ class Node:
 
     @property
     def node(self) -> str:
-        return f"cohesion-{self.name}@localhost"
+        return f"cohesion-{self.cluster}-{self.name}@localhost"
 
     @property
     def amqp_url(self) -> str:
@@ -66,6 +68,7 @@ class Cluster:
         self.nodes = [
             Node(
                 name,
+                cluster=str(self.base_port),
                 amqp_port=self.base_port + 1 + i,
                 management_port=self.base_port + 10_001 + i,
                 dist_port=self.base_port + 20_001 + i,
@@ -245,6 +248,10 @@ class Cluster:
                 continue
             try:
                 pid = int(pid_file.read_text().split()[0])
+                if not ours(pid, self.directory):
+                    raise ProcessLookupError  # gone, and its number perhaps taken by another process
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(os.getpgid(pid), signal.SIGKILL)  # the node's shell, beam and helpers
                 os.kill(pid, signal.SIGKILL)
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline:  # gone, and its ports with it
@@ -333,6 +340,14 @@ class Cluster:
         response.raise_for_status()
         queue: dict[str, Any] = response.json()
         return queue
+
+
+def ours(pid: int, directory: Path) -> bool:
+    """Whether process ``pid`` is one this cluster started (its command line names the cluster's directory)."""
+    try:
+        return str(directory).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def ports_free(base: int) -> bool:

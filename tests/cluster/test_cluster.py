@@ -8,6 +8,7 @@ from typing import Any
 
 import aio_pika
 import httpx
+import pytest
 
 from shared.docs import load_definitions
 from shared.messaging.broker import connect, connect_robust, create_broker
@@ -15,6 +16,9 @@ from shared.messaging.topology import declare_topology
 from shared.settings import Settings
 from tests.cluster.rabbit import Cluster
 from tests.system import free_port
+
+# The first test also waits for the cluster to boot; a node stopped and started takes a while too.
+pytestmark = pytest.mark.timeout(900)
 
 
 async def test_three_nodes_form_one_cluster_with_every_consumer_queue_replicated_on_all_three(cluster: Cluster):
