@@ -41,18 +41,20 @@ from typing import Any
 
 import asyncpg
 import httpx
+from shared.cli.demo import WebhookReceiver
 
 from shared.auth import issue_token
-from shared.cli.demo import WebhookReceiver
 from shared.db import asyncpg_dsn
 from shared.docs import load_definitions
 from shared.messaging.topology import declare_topology
-from shared.migrations import SERVICES, drop_database, prepare_database
+from shared.migrations import drop_database, prepare_database
+from shared.registry import names
 from shared.settings import Settings
 from tests.cluster.rabbit import Cluster, free_base_port
 from tests.support import COUNCIL, RUN_ID
 from tests.system import ROOT, free_port
 
+SERVICES = names()
 RETRY_DELAYS_MS = [200, 500]
 AUTH_SETTINGS = Settings()
 

@@ -16,7 +16,8 @@ from pydantic_settings import BaseSettings
 
 import services
 import shared
-from shared.settings import SERVICE_PORTS, Settings
+from shared import registry
+from shared.settings import Settings
 from tests.deploy.manifests import (
     DEPLOY,
     KUBERNETES,
@@ -155,6 +156,7 @@ def test_the_probed_routes_are_routes_every_service_serves():
 
 
 def test_compose_runs_each_service_on_its_port_with_its_readiness_checked():
+    SERVICE_PORTS = {name: definition.port for name, definition in registry.definitions().items()}  # noqa: N806
     spec = compose()["services"]
     for name in SERVICE_NAMES:
         assert spec[name]["command"] == ["python", "-m", f"services.{name}"]
