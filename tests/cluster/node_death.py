@@ -41,10 +41,10 @@ from typing import Any
 
 import asyncpg
 import httpx
-from shared.cli.demo import WebhookReceiver
 
 from shared.auth import issue_token
 from shared.db import asyncpg_dsn
+from shared.demo import WebhookReceiver
 from shared.docs import load_definitions
 from shared.messaging.topology import declare_topology
 from shared.migrations import drop_database, prepare_database
