@@ -183,6 +183,7 @@ class Load:
     applications: dict[str, float] = field(default_factory=dict)  # application id -> when its submit was accepted
     action_id: str = ""
     fund_id: str = ""
+    until: float = 0.0
     ward: str = ""
     _turn: int = 0
 
@@ -311,10 +312,12 @@ class Load:
             self.applications[draft["id"]] = time.monotonic()
 
     async def run(self, until: float, per_second: float) -> None:
-        """Each kind of command ``per_second`` times a second, each command in a task of its own."""
+        """Each kind of command ``per_second`` times a second, each command in a task of its own, until
+        ``until`` (or a later ``self.until``, set while it runs)."""
+        self.until = until
         pending: set[asyncio.Task[None]] = set()
         n = 0
-        while time.monotonic() < until:
+        while time.monotonic() < self.until:
             n += 1
             for make in (self.register_ward, self.open_a_fund_with_a_bound_milestone, self.submit_an_application):
                 task = asyncio.create_task(make(n))
@@ -534,7 +537,9 @@ async def scenario(
             say("kill -9 of one instance of each service")
             for service in SERVICES:
                 instances[service][1].kill()
-            await asyncio.sleep(max(0.0, started + seconds * 0.65 - time.monotonic()))
+            # On a slow machine the reconnection can outlast the planned load: the kill happens under load.
+            load.until = max(load.until, killed_at + seconds * 0.35)
+            await asyncio.sleep(max(0.0, killed_at + seconds * 0.15 - time.monotonic()))
             say("node a and the killed instances start again")
             await asyncio.to_thread(cluster.start_node, "a")
             for service in SERVICES:
