@@ -10,7 +10,8 @@ import pytest
 from tests.cluster.rabbit import SERVER, Cluster, free_base_port
 
 
-@pytest.fixture(scope="session")
+# Package scope: the three nodes stop once the cluster tests are done, not at the end of the whole run.
+@pytest.fixture(scope="package")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """Three RabbitMQ nodes on free ports, one cookie, HAProxy in front; every connection on node a
     while it is up (``balance first``), so a test knows which node its services are using."""
