@@ -10,12 +10,12 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 # `up`/`test`/`bench` need infra then install, in that order (infra installs uv).
 .NOTPARALLEL:
-.PHONY: help install infra up unit test demo docs lint bench
+.PHONY: help install infra tools up unit test demo docs lint bench cluster-up cluster-down
 
 help: ## List the targets
 	@echo "Usage: make <target>   (e.g. make up, make test PYTEST_ARGS='-k grants -x')"
 	@echo
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 install: ## Create/refresh .venv from uv.lock (runtime + dev dependencies)
 	@command -v $(UV) >/dev/null 2>&1 || bash deploy/infra.sh uv
@@ -24,13 +24,16 @@ install: ## Create/refresh .venv from uv.lock (runtime + dev dependencies)
 infra: ## Make sure uv, PostgreSQL, RabbitMQ and its management API are up
 	@bash deploy/infra.sh ensure
 
+tools: ## Make sure the tools the tests run are installed: HAProxy, promtool
+	@bash deploy/infra.sh tools
+
 up: infra install ## Run everything locally with demo data (Ctrl-C stops it)
 	$(RUN) cohesion up || [ $$? -eq 130 ]  # 130: stopped with Ctrl-C, as intended
 
 unit: install ## The fast tests, no servers needed (tests/unit; lint is `make lint`)
 	$(RUN) pytest tests/unit --ignore=tests/unit/test_lint.py $(PYTEST_ARGS)
 
-test: infra install ## Run the test suite (extra pytest options: PYTEST_ARGS=...)
+test: infra tools install ## Run the test suite (extra pytest options: PYTEST_ARGS=...)
 	$(RUN) pytest $(PYTEST_ARGS)
 
 demo: ## Run the demo scenario against running services
@@ -42,6 +45,13 @@ docs: ## Generate the documentation into docs/
 lint: ## ruff lint, ruff format check and mypy
 	$(RUN) ruff check . && $(RUN) ruff format --check . && $(RUN) mypy
 
-bench: infra install ## Run the benchmarks: full stack vs hand-written + relay lag, then webhook fan-out
+bench: infra tools install ## Run the benchmarks: full stack vs hand-written + relay lag, webhook fan-out, a node's death
 	$(RUN) python -m tests.bench
 	$(RUN) python -m tests.bench.notifications
+	$(RUN) python -m tests.cluster.node_death --seconds 120
+
+cluster-up: infra tools install ## Start a three-node RabbitMQ cluster behind HAProxy on this machine (see its output)
+	$(RUN) python -m tests.cluster up
+
+cluster-down: ## Stop the three-node RabbitMQ cluster and HAProxy, and remove their data
+	$(RUN) python -m tests.cluster down

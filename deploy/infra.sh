@@ -3,9 +3,12 @@
 # RabbitMQ and the RabbitMQ management API (used by the tests to create a
 # virtual host and partner users per test run).
 #
-# Usage: deploy/infra.sh [ensure|uv]
+# Usage: deploy/infra.sh [ensure|uv|tools]
 #   ensure (default)  uv + PostgreSQL + RabbitMQ + management API
 #   uv                only make sure the uv tool is installed
+#   tools             the tools the tests run: HAProxy (in front of the test's RabbitMQ
+#                     cluster) and promtool (the Prometheus rules), from Debian's packages,
+#                     and CloudNativePG's CRD schemas from the npm registry (npm ci)
 #
 # Idempotent: when everything is already up it only does a few cheap checks
 # (pg_isready, one TCP connect, one HTTP request) and returns in well under a
@@ -188,6 +191,43 @@ ensure_management() {
     say "rabbitmq management: started ($(api_url_shown))"
 }
 
+# ---------------------------------------------------------------- tools the tests run
+# command -> the Debian package that ships it
+TEST_TOOLS=("haproxy:haproxy" "promtool:prometheus" "npm:npm")
+# Where `npm ci` puts the CRD schemas tests/deploy validates CloudNativePG's resources against.
+CNPG_SCHEMAS="${COHESION_CNPG_SCHEMAS:-${BASH_SOURCE[0]%/*}/../tests/deploy/crds/cnpg}"
+
+ensure_tools() {
+    local tool package missing=() entry
+    for entry in "${TEST_TOOLS[@]}"; do
+        tool="${entry%%:*}" package="${entry#*:}"
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if ((${#missing[@]} == 0)); then
+        say "tools: present (haproxy, promtool, npm)"
+        ensure_crd_schemas
+        return
+    fi
+    command -v apt-get >/dev/null 2>&1 || die "tools: missing, and no apt-get to install them: install the packages ${missing[*]}"
+    say "tools: installing ${missing[*]} with apt-get"
+    # A fresh machine may have no package lists yet: update once, then try again.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; } ||
+        die "tools: apt-get could not install ${missing[*]}"
+    for entry in "${TEST_TOOLS[@]}"; do
+        command -v "${entry%%:*}" >/dev/null 2>&1 || die "tools: ${entry#*:} installed but ${entry%%:*} is not on PATH"
+    done
+    say "tools: installed ${missing[*]}"
+    ensure_crd_schemas
+}
+
+ensure_crd_schemas() {
+    [[ -d "$CNPG_SCHEMAS/node_modules" ]] && return
+    say "tools: installing CloudNativePG's CRD schemas (npm ci in $CNPG_SCHEMAS)"
+    (cd "$CNPG_SCHEMAS" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+        die "tools: npm ci failed in $CNPG_SCHEMAS"
+}
+
 # ---------------------------------------------------------------- main
 case "${1:-ensure}" in
     ensure)
@@ -198,6 +238,7 @@ case "${1:-ensure}" in
         ensure_management
         ;;
     uv) ensure_uv ;;
-    -h | --help | help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
-    *) die "usage: $0 [ensure|uv]" ;;
+    tools) ensure_tools ;;
+    -h | --help | help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) die "usage: $0 [ensure|uv|tools]" ;;
 esac

@@ -1,4 +1,5 @@
-"""Metrics for operators: outbox lag, queue depth, consumer outcomes, deliveries by outcome, webhook latency.
+"""Metrics for operators: outbox lag, queue depth, consumer outcomes, deliveries by outcome, webhook latency,
+webhook endpoints disabled.
 
 OpenTelemetry instruments, read two ways: ``GET /metrics`` on every service
 (Prometheus text, for a scraper or a curl), and pushed by OTLP next to the
@@ -81,6 +82,10 @@ WEBHOOK_LATENCY = _meter.create_histogram(
     "cohesion.webhook.latency",
     unit="ms",
     description="A webhook request, from sending to the partner's answer (or the error), by status class.",
+)
+ENDPOINTS_DISABLED = _meter.create_counter(
+    "cohesion.webhook.endpoints_disabled",
+    description="Partner webhook endpoints switched off automatically, by reason: gone (410), sustained_failure.",
 )
 QUEUE_DEPTH = _meter.create_observable_gauge(
     "cohesion.queue.depth",

@@ -19,7 +19,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from faststream.rabbit import RabbitBroker
@@ -29,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.auth import TokenVerifier
 from shared.db import create_engine, session_factory
 from shared.http import IdempotencyMiddleware, RequestGuardMiddleware, TraceHeaderMiddleware, health_routes
-from shared.messaging.broker import create_broker, declare_publications
+from shared.messaging.broker import connect, create_broker, declare_publications
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import Procedure, Req, Resp, Responder, ResponderRuntime, RpcClient
@@ -116,9 +115,9 @@ class Runtime:
         )
         self.sessions = session_factory(self.engine)
         self.broker = service_broker(self.definition, self.settings, self.engine)
-        self.rpc = RpcClient(self.settings.amqp_url, self.definition.name)
+        self.rpc = RpcClient(self.settings.amqp_urls, self.definition.name)
         self.relay = OutboxRelay(
-            amqp_url=self.settings.amqp_url,
+            amqp_url=self.settings.amqp_urls,
             database_url=self.settings.db_url,
             application_name=f"cohesion-{self.definition.name} relay",
             app_id=f"cohesion-{self.definition.name}",
@@ -176,11 +175,11 @@ class Runtime:
 
     async def _connect_broker(self) -> None:
         """Connect (retrying) so the service accepts commands even while the broker is down."""
-        delay = 0.5
+        delay, urls, attempt = 0.5, self.settings.amqp_urls, 0
         while True:
             try:
                 await declare_topology(
-                    self.settings.amqp_url,
+                    urls[attempt % len(urls)],  # the next address after each failure
                     [c.queue for c in self.definition.consumers],
                     self.settings.retry_delays_ms,
                 )
@@ -191,6 +190,7 @@ class Runtime:
                 return
             except Exception as exc:
                 log.warning("broker not reachable (%s); retrying in %.1fs", exc, delay)
+                attempt += 1
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
 
@@ -202,7 +202,7 @@ class Runtime:
         await self.broker_connected.wait()
         while True:
             try:
-                connection = await aio_pika.connect(self.settings.amqp_url)
+                connection = await connect(self.settings.amqp_urls)
                 async with connection:
                     channel = await connection.channel()
                     while True:
@@ -246,7 +246,7 @@ def service_broker(definition: ServiceDefinition, settings: Settings, engine: As
     """The service's FastStream broker, with the subscribers of its consumers and responders and the relay's
     publications: what the service runs on, and what its AsyncAPI document is generated from (``engine``
     None: for the document only, never started)."""
-    broker = create_broker(settings.amqp_url, prefetch=settings.prefetch, service=definition.name)
+    broker = create_broker(settings.amqp_urls, prefetch=settings.prefetch, service=definition.name)
     consumers = ConsumerRuntime(
         broker,
         engine,

@@ -6,10 +6,11 @@ service name so that each service owns its own database.
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared import registry
 
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
 
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # More nodes of the same RabbitMQ cluster, for a deployment with no load balancer in front of it:
+    # every broker connection tries amqp_url and these in turn, and fails over to the next when one is
+    # lost. JSON (["amqp://...", ...]) or comma-separated. Each names the same virtual host.
+    amqp_failover_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rabbitmq_api_url: str = "http://guest:guest@127.0.0.1:15672"
 
     http_host: str = "127.0.0.1"
@@ -68,6 +73,21 @@ class Settings(BaseSettings):
     # Where the other services listen (used by the CLI and the demo); by default each registered
     # service on this machine at its own port (which imports every service: set it in production).
     service_urls: dict[str, str] = Field(default_factory=registry.default_urls)
+
+    @field_validator("amqp_failover_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @property
+    def amqp_urls(self) -> list[str]:
+        """Every address of the broker, in the order connections try them."""
+        return [self.amqp_url, *(url for url in self.amqp_failover_urls if url != self.amqp_url)]
 
     @property
     def database_name(self) -> str:

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +39,7 @@ from pamqp import commands as spec
 
 from shared.db import asyncpg_dsn
 from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE
+from shared.messaging.broker import connect
 from shared.metrics import OUTBOX_FAILURES, OUTBOX_LAG, OUTBOX_PUBLISHED
 from shared.telemetry import span_from
 from shared.unit_of_work import OUTBOX_CHANNEL, OUTBOX_PARTITIONS
@@ -77,7 +78,7 @@ class OutboxRelay:
     def __init__(
         self,
         *,
-        amqp_url: str,
+        amqp_url: str | Sequence[str],
         database_url: str,
         application_name: str = "cohesion relay",
         app_id: str = "cohesion",
@@ -85,7 +86,8 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         publish_timeout: float = 10.0,
     ) -> None:
-        self.amqp_url = amqp_url
+        # The broker's addresses, tried in turn each time the relay (re)connects.
+        self.amqp_urls = [amqp_url] if isinstance(amqp_url, str) else list(amqp_url)
         self.app_id = app_id
         self.database_url = database_url
         # What pg_stat_activity shows for the relay's two connections (its work and its LISTEN).
@@ -243,8 +245,8 @@ class OutboxRelay:
             if self._amqp is not None:
                 with contextlib.suppress(Exception):
                     await self._amqp.close()
-            self._amqp = await aio_pika.connect(
-                self.amqp_url, client_properties={"connection_name": self.server_settings["application_name"]}
+            self._amqp = await connect(
+                self.amqp_urls, client_properties={"connection_name": self.server_settings["application_name"]}
             )
             self._channel = await self._amqp.channel(publisher_confirms=True, on_return_raises=True)
         channel = await self._channel.get_underlay_channel()

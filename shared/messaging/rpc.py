@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -47,6 +47,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.messaging.broker import connect_robust
 from shared.telemetry import current_traceparent, span_from, tracer
 from shared.unit_of_work import Actor, UnitOfWork
 
@@ -261,8 +262,11 @@ class _Detail(BaseModel):
 class RpcClient:
     """Calls procedures: one connection and one direct reply-to consumer, any number of calls in flight."""
 
-    def __init__(self, amqp_url: str, service: str, *, default_timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
-        self.amqp_url = amqp_url
+    def __init__(
+        self, amqp_url: str | Sequence[str], service: str, *, default_timeout: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> None:
+        # The broker's addresses, taken in turn by the connection when one is lost.
+        self.amqp_urls = [amqp_url] if isinstance(amqp_url, str) else list(amqp_url)
         self.service = service
         self.default_timeout = default_timeout
         self._connection: AbstractRobustConnection | None = None
@@ -329,7 +333,7 @@ class RpcClient:
     async def _ready(self) -> AbstractChannel:
         async with self._connecting:
             if self._channel is None:
-                connection = await aio_pika.connect_robust(self.amqp_url)
+                connection = await connect_robust(self.amqp_urls)
                 channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
                 # Direct reply-to: consume the pseudo-queue without acks on the channel that publishes.
                 replies = await channel.declare_queue(DIRECT_REPLY_TO, passive=True)

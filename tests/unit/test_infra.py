@@ -209,3 +209,41 @@ def test_a_remote_server_that_is_down_is_reported_not_started(machine: Machine):
         f"postgresql: not reachable at postgres.invalid:{machine.pg_port} (remote host, not starting it)" in done.stderr
     )
     assert machine.calls() == []
+
+
+def run_tools(machine: Machine) -> subprocess.CompletedProcess[str]:
+    schemas = machine.state / "schemas"
+    (schemas / "node_modules").mkdir(parents=True, exist_ok=True)  # installed: npm ci is not run again
+    return subprocess.run(
+        ["bash", str(INFRA), "tools"],
+        env={"PATH": str(machine.bin), "HOME": str(machine.state), "COHESION_CNPG_SCHEMAS": str(schemas)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_tools_the_tests_run_are_left_alone_when_present(machine: Machine):
+    machine.stand_in("haproxy", "exit 0")
+    machine.stand_in("promtool", "exit 0")
+    machine.stand_in("npm", "exit 1")
+    machine.stand_in("apt-get", "exit 1")
+    done = run_tools(machine)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["tools: present (haproxy, promtool, npm)"]
+    assert machine.calls() == []
+
+
+def test_missing_tools_are_installed_from_debians_packages(machine: Machine):
+    machine.stand_in("haproxy", "exit 0")
+    machine.stand_in("npm", "exit 1")
+    # apt-get "installs" prometheus by putting a promtool on the PATH.
+    promtool = machine.bin / "promtool"
+    machine.stand_in(
+        "apt-get",
+        f"python3 -c \"import os; open('{promtool}', 'w').write('#!/bin/bash'); os.chmod('{promtool}', 0o755)\"",
+    )
+    done = run_tools(machine)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["tools: installing prometheus with apt-get", "tools: installed prometheus"]
+    assert machine.calls() == ["apt-get install -y -q --no-install-recommends prometheus"]

@@ -23,6 +23,7 @@ from services.notifications.messages import Links
 from services.notifications.tables import deliveries, subscriptions
 from shared import calendar
 from shared.events.catalogue.notifications import EndpointDisabled
+from shared.metrics import ENDPOINTS_DISABLED
 from shared.unit_of_work import UnitOfWork
 
 
@@ -211,4 +212,5 @@ async def _disabled(uow: UnitOfWork, subscription: Subscription, reason: Disable
         council=subscription.council,
     )
     uow.audit("notifications.subscription.disable", subscription.id, reason=reason)
+    uow.on_outcome(lambda committed: ENDPOINTS_DISABLED.add(1, {"reason": reason}) if committed else None)
     await queue_endpoint_disabled_notice(uow, subscription, disabled_event, links=links)

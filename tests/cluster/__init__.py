@@ -1,0 +1,1 @@
+"""A three-node RabbitMQ cluster on this machine, behind HAProxy, and what happens to Cohesion when a node dies."""
