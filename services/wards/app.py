@@ -14,7 +14,8 @@ definition = ServiceDefinition(
     title="Cohesion — wards",
     description=(
         "Wards, their boundary sets and neighbourhood working: elected members, ward meetings and their "
-        "cadence. Publishes `wards.*` events; answers `wards.member_contacts`."
+        "cadence, devolved budgets (CLF, ward revenue and capital) and their spending. Publishes `wards.*` "
+        "events; answers `wards.member_contacts`."
     ),
     metadata=tables.metadata,
     routers=api.routers,

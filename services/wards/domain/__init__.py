@@ -51,7 +51,16 @@ from services.wards.domain.spending import (
     UnknownSpendRequest,
     request_spend,
 )
-from services.wards.domain.wards import Locality, UnknownWard, Ward, WardOfAnotherCouncil, WardsError, new_id
+from services.wards.domain.wards import (
+    Locality,
+    NotYourWard,
+    UnknownWard,
+    Ward,
+    WardOfAnotherCouncil,
+    WardsError,
+    ensure_own_ward,
+    new_id,
+)
 
 __all__ = [
     "CLF_PER_MEMBER_PENCE",
@@ -78,6 +87,7 @@ __all__ = [
     "NotACapitalItem",
     "NotPoolable",
     "NotYourFund",
+    "NotYourWard",
     "Pooling",
     "Sharing",
     "SpendRequest",
@@ -97,6 +107,7 @@ __all__ = [
     "cadence_shortfall",
     "clf_entitlement",
     "days_as_member",
+    "ensure_own_ward",
     "new_id",
     "pool",
     "record_meeting",
