@@ -1,23 +1,15 @@
-"""The actions service, wired: its routes, the milestone-bindings consumer and the overdue schedule."""
+"""The actions service, declared: its routes, the milestone-bindings consumer and its clocks."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.actions import api, tables
+from services.actions import tables
+from services.actions.api import routers
+from services.actions.clocks import CLOCKS
 from services.actions.consumers import CONSUMERS
-from services.actions.handlers import raise_overdue_milestones
-from shared.calendar import today_in_london
-from shared.service import Runtime, Schedule, ServiceDefinition, create_app
+from shared.service import ServiceDefinition, create_app
 from shared.settings import Settings
-from shared.unit_of_work import Actor
-
-
-async def overdue_milestones(runtime: Runtime) -> None:
-    """Raise ``actions.milestone.overdue.v1`` for milestones that fell due before today (Europe/London)."""
-    async with runtime.uow(Actor("system:actions-scheduler")) as uow:
-        await raise_overdue_milestones(uow, today_in_london())
-
 
 definition = ServiceDefinition(
     name="actions",
@@ -27,9 +19,9 @@ definition = ServiceDefinition(
         "computed RAG, forum reviews and priority indicators. Publishes `actions.*` events."
     ),
     metadata=tables.metadata,
-    routers=[api.router],
+    routers=routers,
     consumers=CONSUMERS,
-    schedules=[Schedule("milestone-overdue", overdue_milestones)],
+    schedules=CLOCKS,
 )
 
 

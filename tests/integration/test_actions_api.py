@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from services.actions.app import definition, overdue_milestones
+from services.actions.app import definition
 from services.actions.bsc_2017 import GRANTS_OPEN, THEMES, seed_2017_plan
+from services.actions.clocks import overdue_milestones
 from shared.service import Runtime
 from shared.settings import Settings
 from shared.unit_of_work import Actor

@@ -10,7 +10,6 @@ import pytest
 from services.actions.domain import (
     Action,
     EventBinding,
-    IllegalTransition,
     Indicator,
     IndicatorValue,
     InvalidCommand,
@@ -22,6 +21,7 @@ from services.actions.domain import (
     rag_for_performance,
 )
 from shared.calendar import today_in_london
+from shared.rules import IllegalState
 
 ROTHERHAM = "E08000018"
 LEEDS = "E08000035"
@@ -114,7 +114,7 @@ def test_a_milestone_is_completed_once_with_its_evidence():
 def test_completing_a_milestone_twice_is_refused_naming_its_current_state():
     milestone = an_action().add_milestone(title="BSC Coordinator in post", due_on=date(2017, 7, 31))
     milestone.complete(evidence="In post", at=MAY_15, by_event="evt-1")
-    with pytest.raises(IllegalTransition, match="already complete") as refused:
+    with pytest.raises(IllegalState, match="already complete") as refused:
         milestone.complete(evidence="Again", at=datetime(2017, 6, 1, tzinfo=UTC))
     assert refused.value.facts["current_status"] == "complete"
     assert (milestone.evidence, milestone.completed_at, milestone.completed_by_event) == ("In post", MAY_15, "evt-1")
@@ -298,7 +298,7 @@ def test_an_indicators_first_value_is_compared_with_its_baseline_and_later_ones_
 def test_an_indicator_period_is_recorded_once():
     indicator = an_indicator()
     q1 = IndicatorValue(indicator_id=indicator.id, period="2017/18 Q1", period_end=date(2017, 6, 30), value=58.0)
-    with pytest.raises(IllegalTransition, match="already recorded"):
+    with pytest.raises(IllegalState, match="already recorded"):
         indicator.record(period="2017/18 Q1", period_end=date(2017, 6, 30), value=61.0, earlier=[q1])
 
 
