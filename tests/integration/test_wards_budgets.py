@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from services.wards.app import definition
 from shared.calendar import FinancialYear, today_in_london
@@ -356,6 +357,18 @@ async def test_fifty_concurrent_requests_against_room_for_ten_exactly_ten_succee
     assert await wards.ledger_balances(revenue["id"])
 
 
+async def test_the_database_itself_refuses_a_ledger_held_beyond_its_budget(wards: Wards):
+    """The row lock keeps handlers within the room; the table's check is the backstop for anything else."""
+    await wards.set_budgets()
+    revenue = await wards.budget(BOSTON_CASTLE, "revenue")
+    with pytest.raises(IntegrityError, match="never_overcommitted"):
+        async with wards.app.state.runtime.engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE ward_budgets SET committed_pence = 120001 WHERE id = :id"), {"id": revenue["id"]}
+            )
+    assert (await wards.budget(BOSTON_CASTLE, "revenue"))["committed_pence"] == 0
+
+
 # --- Pooling ------------------------------------------------------------------------------------------
 
 
@@ -538,6 +551,12 @@ async def test_a_ward_member_asks_only_of_their_own_clf_in_their_own_wards(wards
     unlinked = wards.as_("ward_member", subject="cllr-unknown", wards=[BOSTON_CASTLE])
     assert is_problem(await wards.request(my_clf["id"], 100, unlinked), 403, "Not your fund")
     assert await wards.sql("SELECT count(*) FROM spend_requests") == [(1,)]
+
+    # The sign-in subject that links a member to their CLF is shown to officers only.
+    members = await wards.ok("GET", f"/v1/wards/{BOSTON_CASTLE}/members", me)
+    assert {m["subject"] for m in members["items"]} == {None}
+    members = await wards.ok("GET", f"/v1/wards/{BOSTON_CASTLE}/members", wards.officer)
+    assert {m["subject"] for m in members["items"]} == {"cllr-a", "cllr-b"}
 
     # They read their own wards' budgets and requests, not another ward's.
     page = await wards.ok("GET", f"/v1/budgets?financial_year={YEAR}", me)
