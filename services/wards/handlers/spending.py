@@ -8,10 +8,13 @@ sees the ledger the one before left, so none is held beyond the budget's room.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.wards.domain import (
+    Budget,
     BudgetKind,
     SpendRequest,
     UnknownSpendRequest,
@@ -22,6 +25,7 @@ from services.wards.domain import (
 from services.wards.handlers.budgets import acting_member, budget_of, ward_budget
 from services.wards.tables import spend_requests
 from shared.calendar import FinancialYear
+from shared.events.base import EventData
 from shared.events.catalogue import wards as ev
 from shared.unit_of_work import UnitOfWork
 
@@ -115,75 +119,76 @@ async def spend_request_of(session: AsyncSession, council: str, request_id: str,
     return request
 
 
-async def approve_spending(uow: UnitOfWork, council: str, request_id: str) -> SpendRequest:
+async def _decide(
+    uow: UnitOfWork,
+    council: str,
+    request_id: str,
+    action: str,
+    change: Callable[[SpendRequest, Budget], EventData],
+) -> SpendRequest:
+    """Lock the request, then its budget; change both by the domain's rule; publish and audit what changed."""
     request = await spend_request_of(uow.session, council, request_id, lock=True)
     budget = await budget_of(uow.session, council, request.budget_id, lock=True)
-    request.approve(budget, by=uow.actor.subject)
-    uow.emit(
-        ev.SpendApproved(
+    event = change(request, budget)
+    uow.emit(event, subject=request.id, council=council)
+    uow.audit(action, request.id, **event.model_dump(mode="json", exclude={"spend_request_id", "gss_code"}))
+    await uow.commit()
+    return request
+
+
+async def approve_spending(uow: UnitOfWork, council: str, request_id: str) -> SpendRequest:
+    """The approver approves: the money held is committed."""
+
+    def approve(request: SpendRequest, budget: Budget) -> EventData:
+        request.approve(budget, by=uow.actor.subject)
+        return ev.SpendApproved(
             spend_request_id=request.id,
             budget_id=budget.id,
             gss_code=request.gss_code,
             committed_pence=request.amount_pence,
-        ),
-        subject=request.id,
-        council=council,
-    )
-    uow.audit("wards.spend.approve", request.id, committed_pence=request.amount_pence)
-    await uow.commit()
-    return request
+        )
+
+    return await _decide(uow, council, request_id, "wards.spend.approve", approve)
 
 
 async def refuse_spending(uow: UnitOfWork, council: str, request_id: str, reason: str) -> SpendRequest:
-    request = await spend_request_of(uow.session, council, request_id, lock=True)
-    budget = await budget_of(uow.session, council, request.budget_id, lock=True)
-    request.refuse(budget, by=uow.actor.subject, reason=reason)
-    uow.emit(
-        ev.SpendRefused(
+    """The approver refuses, with a reason: the money held is released."""
+
+    def refuse(request: SpendRequest, budget: Budget) -> EventData:
+        request.refuse(budget, by=uow.actor.subject, reason=reason)
+        return ev.SpendRefused(
             spend_request_id=request.id,
             budget_id=budget.id,
             gss_code=request.gss_code,
             released_pence=request.amount_pence,
-        ),
-        subject=request.id,
-        council=council,
-    )
-    uow.audit("wards.spend.refuse", request.id, released_pence=request.amount_pence)
-    await uow.commit()
-    return request
+        )
+
+    return await _decide(uow, council, request_id, "wards.spend.refuse", refuse)
 
 
 async def record_spent(uow: UnitOfWork, council: str, request_id: str, spent_pence: int) -> SpendRequest:
-    request = await spend_request_of(uow.session, council, request_id, lock=True)
-    budget = await budget_of(uow.session, council, request.budget_id, lock=True)
-    released = request.record_spent(budget, spent_pence, by=uow.actor.subject)
-    uow.emit(
-        ev.SpendRecorded(
+    """Finance records the money spent, at most what was committed: the rest is released."""
+
+    def spend(request: SpendRequest, budget: Budget) -> EventData:
+        released = request.record_spent(budget, spent_pence, by=uow.actor.subject)
+        return ev.SpendRecorded(
             spend_request_id=request.id,
             budget_id=budget.id,
             gss_code=request.gss_code,
             spent_pence=spent_pence,
             released_pence=released,
-        ),
-        subject=request.id,
-        council=council,
-    )
-    uow.audit("wards.spend.spent", request.id, spent_pence=spent_pence, released_pence=released)
-    await uow.commit()
-    return request
+        )
+
+    return await _decide(uow, council, request_id, "wards.spend.spent", spend)
 
 
 async def cancel_spending(uow: UnitOfWork, council: str, request_id: str, reason: str) -> SpendRequest:
-    request = await spend_request_of(uow.session, council, request_id, lock=True)
-    budget = await budget_of(uow.session, council, request.budget_id, lock=True)
-    released = request.cancel(budget, by=uow.actor.subject, reason=reason)
-    uow.emit(
-        ev.SpendCancelled(
+    """An officer cancels before it is spent: the money held or committed is released."""
+
+    def cancel(request: SpendRequest, budget: Budget) -> EventData:
+        released = request.cancel(budget, by=uow.actor.subject, reason=reason)
+        return ev.SpendCancelled(
             spend_request_id=request.id, budget_id=budget.id, gss_code=request.gss_code, released_pence=released
-        ),
-        subject=request.id,
-        council=council,
-    )
-    uow.audit("wards.spend.cancel", request.id, released_pence=released)
-    await uow.commit()
-    return request
+        )
+
+    return await _decide(uow, council, request_id, "wards.spend.cancel", cancel)
