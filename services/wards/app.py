@@ -15,11 +15,11 @@ definition = ServiceDefinition(
     description=(
         "Wards, their boundary sets and neighbourhood working: elected members, ward meetings and their "
         "cadence, devolved budgets (CLF, ward revenue and capital) and their spending. Publishes `wards.*` "
-        "events; answers `wards.member_contacts`."
+        "events; answers `wards.member_contacts` and `wards.spend_contacts`."
     ),
     metadata=tables.metadata,
     routers=api.routers,
-    responders=[responders.ward_member_contacts_responder],
+    responders=[responders.ward_member_contacts_responder, responders.spend_contacts_responder],
     schedules=[
         Schedule("reference-wards", clocks.load_reference_wards, every_seconds=3600),
         Schedule("meeting-cadence", clocks.meeting_cadence),

@@ -30,6 +30,7 @@ from services.wards.domain import (
     BudgetYear,
     Decision,
     Pooling,
+    SpendApprover,
     SpendRequest,
     Ward,
     WardMeeting,
@@ -234,7 +235,17 @@ spend_requests = Table(
     Index("ix_spend_requests_council_status", "council", "status"),
 )
 
+spend_approvers = Table(
+    "spend_approvers",
+    metadata,
+    Column("council", String(9), primary_key=True),
+    # Personal data: stays in this database, never in an event.
+    Column("email", String(320), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
 mapper.map_imperatively(Ward, wards)
+mapper.map_imperatively(SpendApprover, spend_approvers)
 mapper.map_imperatively(BoundarySet, boundary_sets)
 mapper.map_imperatively(BudgetYear, budget_years)
 mapper.map_imperatively(Budget, ward_budgets)

@@ -16,8 +16,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from services.actions.app import definition as actions_definition
 from services.wards.app import definition
 from shared.calendar import FinancialYear, today_in_london
+from shared.messaging.rpc import NotFound
+from shared.procedures import SPEND_CONTACTS, MemberContact, SpendContacts, SpendContactsRequest
 from shared.settings import Settings
 from tests.support import COUNCIL, OTHER_COUNCIL, eventually, running_service, token
 
@@ -638,3 +641,41 @@ async def test_no_council_sees_or_touches_another_councils_budgets_or_spending(w
     )
     assert is_problem(refused, 409, "No boundary set in force")
     assert await wards.sql("SELECT status FROM spend_requests") == [("awaiting_approval",)]
+
+
+# --- Whom notifications writes to about a spend request -------------------------------------------
+
+
+async def test_spend_contacts_are_the_councils_approvers_and_the_wards_current_members(wards: Wards, settings_for_test):
+    await wards.elect(name="Cllr A. Member", email="a.member@example.org")
+    gone = await wards.elect(name="Cllr B. Member", email="b.member@example.org")
+    await wards.ok("POST", f"/v1/wards/{BOSTON_CASTLE}/members/{gone['id']}/stand-down", wards.officer, {})
+    approvers = [{"name": "Assistant Director, Housing and Neighbourhood Services", "email": "ad@example.org"}]
+    assert await wards.ok("PUT", "/v1/spend-approvers", wards.officer, approvers) == approvers
+    assert is_problem(
+        await wards.client.put(
+            "/v1/spend-approvers", json=[{"name": "X", "email": "not-an-email"}], headers=wards.officer
+        ),
+        422,
+    )
+    assert (await wards.client.put("/v1/spend-approvers", json=[], headers=wards.approver)).status_code == 403
+    await wards.set_budgets()
+    request = (await wards.request((await wards.budget(BOSTON_CASTLE, "revenue"))["id"], 1_000)).json()
+
+    async with running_service(actions_definition, settings_for_test("actions")) as (app, _):
+        caller = app.state.runtime
+        answer = await caller.call(
+            SPEND_CONTACTS, SpendContactsRequest(council=COUNCIL, spend_request_id=request["id"]), timeout=5
+        )
+        assert answer == SpendContacts(
+            spend_request_id=request["id"],
+            gss_code=BOSTON_CASTLE,
+            ward_name="Boston Castle",
+            approvers=[MemberContact(name=approvers[0]["name"], email="ad@example.org")],
+            members=[MemberContact(name="Cllr A. Member", email="a.member@example.org")],
+        )
+        with pytest.raises(NotFound):
+            await caller.call(
+                SPEND_CONTACTS, SpendContactsRequest(council=OTHER_COUNCIL, spend_request_id=request["id"]), timeout=5
+            )
+    assert "ad@example.org" not in str(await wards.sql("SELECT envelope FROM outbox"))

@@ -309,6 +309,18 @@ class SpendRequestIn(BaseModel):
     ward_plan_priority: str | None = Field(default=None, max_length=200)
 
 
+class ApproverIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Assistant Director, Housing and Neighbourhood Services"])
+    email: str = Field(
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, examples=["ad.neighbourhoods@example.org"]
+    )
+
+
+class ApproverOut(BaseModel):
+    name: str
+    email: str
+
+
 class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=MAX_REASON_LENGTH)
 

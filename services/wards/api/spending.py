@@ -1,4 +1,4 @@
-"""Spend requests (``/v1/spend-requests``): a ward member asks of their own CLF, an officer of any budget (a
+"""Spend requests (``/v1/spend-requests``) and who approves them (``/v1/spend-approvers``): a ward member asks of their own CLF, an officer of any budget (a
 ward meeting's decision asks by itself); the approver approves or refuses; finance records the money spent;
 an officer cancels."""
 
@@ -18,10 +18,12 @@ from services.wards.api.access import (
     member_subject,
     own_wards,
 )
-from services.wards.api.schemas import ReasonIn, SpendRequestIn, SpendRequestOut, SpentIn
-from services.wards.domain import SpendRequest, ensure_own_ward
+from services.wards.api.schemas import ApproverIn, ApproverOut, ReasonIn, SpendRequestIn, SpendRequestOut, SpentIn
+from services.wards.domain import SpendApprover, SpendRequest, ensure_own_ward
 from services.wards.handlers import (
+    appoint_approvers,
     approve_spending,
+    approvers_of,
     cancel_spending,
     record_spent,
     refuse_spending,
@@ -32,12 +34,30 @@ from services.wards.tables import spend_requests
 from shared.http import Page, PageParams, fetch_page, make_page, page_params
 from shared.service import RuntimeDep
 
-router = APIRouter(prefix="/v1/spend-requests", tags=["spending"])
+router = APIRouter(prefix="/v1", tags=["spending"])
 
 Status = Literal["awaiting_approval", "committed", "refused", "spent", "cancelled"]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Ask to spend from a budget")
+@router.put("/spend-approvers", summary="Who approves your council's ward spending (replaces the list)")
+async def put_spend_approvers(body: list[ApproverIn], runtime: RuntimeDep, principal: Officer) -> list[ApproverOut]:
+    """They are emailed when a spend request awaits them (the paper: the Assistant Director of Housing and
+    Neighbourhood Services)."""
+    async with runtime.uow(principal.actor) as uow:
+        chosen = await appoint_approvers(
+            uow, principal.council, [SpendApprover(principal.council, a.email, a.name) for a in body]
+        )
+    return [ApproverOut(name=a.name, email=a.email) for a in chosen]
+
+
+@router.get("/spend-approvers", summary="Who approves your council's ward spending")
+async def get_spend_approvers(runtime: RuntimeDep, principal: Officer) -> list[ApproverOut]:
+    async with runtime.sessions() as session:
+        chosen = await approvers_of(session, principal.council)
+    return [ApproverOut(name=a.name, email=a.email) for a in chosen]
+
+
+@router.post("/spend-requests", status_code=status.HTTP_201_CREATED, summary="Ask to spend from a budget")
 async def post_spend_request(
     body: SpendRequestIn, runtime: RuntimeDep, principal: OfficerOrWardMember
 ) -> SpendRequestOut:
@@ -58,7 +78,7 @@ async def post_spend_request(
     return SpendRequestOut.of(request)
 
 
-@router.get("", summary="Spend requests of your council (a ward member: of their own wards)")
+@router.get("/spend-requests", summary="Spend requests of your council (a ward member: of their own wards)")
 async def list_spend_requests(
     runtime: RuntimeDep,
     principal: StaffOrWardMember,
@@ -82,7 +102,7 @@ async def list_spend_requests(
     return make_page([SpendRequestOut.of(r) for r in rows], page)
 
 
-@router.get("/{request_id}", summary="One spend request")
+@router.get("/spend-requests/{request_id}", summary="One spend request")
 async def get_spend_request(request_id: str, runtime: RuntimeDep, principal: StaffOrWardMember) -> SpendRequestOut:
     async with runtime.sessions() as session:
         request = await spend_request_of(session, principal.council, request_id)
@@ -90,28 +110,28 @@ async def get_spend_request(request_id: str, runtime: RuntimeDep, principal: Sta
     return SpendRequestOut.of(request)
 
 
-@router.post("/{request_id}/approve", summary="Approve: the money is committed")
+@router.post("/spend-requests/{request_id}/approve", summary="Approve: the money is committed")
 async def post_approve(request_id: str, runtime: RuntimeDep, principal: Approver) -> SpendRequestOut:
     async with runtime.uow(principal.actor) as uow:
         request = await approve_spending(uow, principal.council, request_id)
     return SpendRequestOut.of(request)
 
 
-@router.post("/{request_id}/refuse", summary="Refuse, with a reason: the money is released")
+@router.post("/spend-requests/{request_id}/refuse", summary="Refuse, with a reason: the money is released")
 async def post_refuse(request_id: str, body: ReasonIn, runtime: RuntimeDep, principal: Approver) -> SpendRequestOut:
     async with runtime.uow(principal.actor) as uow:
         request = await refuse_spending(uow, principal.council, request_id, body.reason)
     return SpendRequestOut.of(request)
 
 
-@router.post("/{request_id}/spent", summary="Record the money spent (at most what was committed)")
+@router.post("/spend-requests/{request_id}/spent", summary="Record the money spent (at most what was committed)")
 async def post_spent(request_id: str, body: SpentIn, runtime: RuntimeDep, principal: Finance) -> SpendRequestOut:
     async with runtime.uow(principal.actor) as uow:
         request = await record_spent(uow, principal.council, request_id, body.spent_pence)
     return SpendRequestOut.of(request)
 
 
-@router.post("/{request_id}/cancel", summary="Cancel before it is spent: the money is released")
+@router.post("/spend-requests/{request_id}/cancel", summary="Cancel before it is spent: the money is released")
 async def post_cancel(request_id: str, body: ReasonIn, runtime: RuntimeDep, principal: Officer) -> SpendRequestOut:
     async with runtime.uow(principal.actor) as uow:
         request = await cancel_spending(uow, principal.council, request_id, body.reason)

@@ -56,6 +56,16 @@ MAX_REASON_LENGTH = 2_000
 
 
 @dataclass
+class SpendApprover:
+    """Who approves a council's ward spending (the paper's Assistant Director of Housing and Neighbourhood
+    Services): emailed when a request awaits them. Name and email are personal data, never in an event."""
+
+    council: str
+    email: str
+    name: str
+
+
+@dataclass
 class SpendRequest:
     council: str
     gss_code: str

@@ -17,7 +17,9 @@ from services.wards.handlers.budgets import (
 from services.wards.handlers.meetings import MEETINGS_BEHIND, hold_meeting, meeting_of, raise_cadence_notices
 from services.wards.handlers.members import elect_member, member_of, members_of_ward, stand_down_member
 from services.wards.handlers.spending import (
+    appoint_approvers,
     approve_spending,
+    approvers_of,
     cancel_spending,
     record_spent,
     refuse_spending,
@@ -30,7 +32,9 @@ from services.wards.handlers.wards import register_wards, republish_wards, ward_
 __all__ = [
     "MEETINGS_BEHIND",
     "acting_member",
+    "appoint_approvers",
     "approve_spending",
+    "approvers_of",
     "boundary_sets_of",
     "budget_of",
     "cancel_spending",

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.wards.domain import (
     Budget,
     BudgetKind,
+    SpendApprover,
     SpendRequest,
     UnknownSpendRequest,
     WardMeeting,
@@ -23,7 +24,7 @@ from services.wards.domain import (
     request_spend,
 )
 from services.wards.handlers.budgets import acting_member, budget_of, ward_budget
-from services.wards.tables import spend_requests
+from services.wards.tables import spend_approvers, spend_requests
 from shared.calendar import FinancialYear
 from shared.events.base import EventData
 from shared.events.catalogue import wards as ev
@@ -107,6 +108,22 @@ async def request_spending_for_decisions(uow: UnitOfWork, meeting: WardMeeting) 
         _requested(uow, request)
         requests.append(request)
     return requests
+
+
+async def appoint_approvers(uow: UnitOfWork, council: str, approvers: list[SpendApprover]) -> list[SpendApprover]:
+    """The council's approvers of ward spending, replacing the last list (audited; not published: it is
+    personal data)."""
+    await uow.session.execute(delete(spend_approvers).where(spend_approvers.c.council == council))
+    chosen = list({a.email.lower(): a for a in approvers}.values())
+    uow.session.add_all(chosen)
+    uow.audit("wards.spend.approvers", council, count=len(chosen))
+    await uow.commit()
+    return chosen
+
+
+async def approvers_of(session: AsyncSession, council: str) -> list[SpendApprover]:
+    query = select(SpendApprover).where(spend_approvers.c.council == council).order_by(spend_approvers.c.email)
+    return list((await session.scalars(query)).all())
 
 
 async def spend_request_of(session: AsyncSession, council: str, request_id: str, *, lock: bool = False) -> SpendRequest:

@@ -1,8 +1,8 @@
 """devolved budgets and spending
 
-Revision ID: 6f1a6ff8d5c7
+Revision ID: d5c38eca6778
 Revises: c8f7745e4b45
-Create Date: 2026-12-02 09:59:32.445794
+Create Date: 2026-12-02 10:23:42.539362
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '6f1a6ff8d5c7'
+revision: str = 'd5c38eca6778'
 down_revision: str | None = 'c8f7745e4b45'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -47,6 +47,12 @@ def upgrade() -> None:
     sa.Column('set_by', sa.String(length=200), nullable=False),
     sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('council', 'financial_year', name=op.f('pk_budget_years'))
+    )
+    op.create_table('spend_approvers',
+    sa.Column('council', sa.String(length=9), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('council', 'email', name=op.f('pk_spend_approvers'))
     )
     op.create_table('ward_budgets',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -144,6 +150,7 @@ def downgrade() -> None:
     op.drop_index('uq_ward_budgets_ward_year_kind', table_name='ward_budgets', postgresql_where=sa.text('member_id IS NULL'))
     op.drop_index('uq_ward_budgets_member_year', table_name='ward_budgets')
     op.drop_table('ward_budgets')
+    op.drop_table('spend_approvers')
     op.drop_table('budget_years')
     op.drop_table('budget_sharings')
     op.drop_table('boundary_sets')
