@@ -1,13 +1,10 @@
-"""The wards service, wired: its routers, its clocks (the reference-wards load and the meeting cadence)
-and its answer to ``wards.member_contacts``."""
+"""The wards service, wired: its routers, its clocks (the reference-wards load and the meeting cadence),
+its answers to ``wards.member_contacts`` and ``wards.spend_contacts``, and its demo data and scenario."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from services.wards import api, clocks, responders, tables
-from shared.service import Schedule, ServiceDefinition, create_app
-from shared.settings import Settings
+from services.wards import api, clocks, demo, responders, tables
+from shared.service import Schedule, ServiceDefinition
 
 definition = ServiceDefinition(
     name="wards",
@@ -18,14 +15,13 @@ definition = ServiceDefinition(
         "events; answers `wards.member_contacts` and `wards.spend_contacts`."
     ),
     metadata=tables.metadata,
+    port=8001,
     routers=api.routers,
     responders=[responders.ward_member_contacts_responder, responders.spend_contacts_responder],
     schedules=[
         Schedule("reference-wards", clocks.load_reference_wards, every_seconds=3600),
         Schedule("meeting-cadence", clocks.meeting_cadence),
     ],
+    demo=demo.load_demo_data,
+    scenario=demo.scenario,
 )
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)
