@@ -70,3 +70,27 @@ WARD_MEMBER_CONTACTS = Procedure(
     WardMemberContacts,
     description="The current elected members of a ward and their emails. Not found for another council's ward.",
 )
+
+
+class SpendContactsRequest(RpcRequest):
+    spend_request_id: str = Field(min_length=1, max_length=36)
+
+
+class SpendContacts(RpcResponse):
+    """Whom to write to about a spend request: the council's approvers (while it awaits them) and the current
+    members of its ward (once it is decided)."""
+
+    spend_request_id: str
+    gss_code: str
+    ward_name: str
+    approvers: list[MemberContact]
+    members: list[MemberContact]
+
+
+SPEND_CONTACTS = Procedure(
+    "wards.spend_contacts",
+    SpendContactsRequest,
+    SpendContacts,
+    description="The approvers of a spend request and the members of its ward, with emails. Not found outside "
+    "its council.",
+)

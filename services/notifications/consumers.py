@@ -2,8 +2,9 @@
 
 - ``notifications.fan-out``: each event (but notifications' own) becomes a delivery for every
   active subscription it matches; new webhook deliveries go straight to this process's worker.
-- ``notifications.alerts``: an overdue milestone, a monitoring report due or a ward behind on its
-  meetings is noted as an alert, whose recipients ``alerts.address_alerts`` finds later.
+- ``notifications.alerts``: an overdue milestone, a monitoring report due, a ward behind on its
+  meetings, or a ward spend request awaiting approval or decided is noted as an alert, whose
+  recipients ``alerts.address_alerts`` finds later.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from shared import calendar
 from shared.events import CATALOGUE, Envelope, EventData, EventMeta
 from shared.events.catalogue.actions import MilestoneOverdue
 from shared.events.catalogue.grants import MonitoringReportDue
-from shared.events.catalogue.wards import MeetingsBehind
+from shared.events.catalogue.wards import MeetingsBehind, SpendApproved, SpendRefused, SpendRequested
 from shared.messaging.consumer import Consumer, Handler
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
@@ -48,11 +49,14 @@ if TYPE_CHECKING:
 FAN_OUT = "notifications.fan-out"
 ALERTS = "notifications.alerts"
 # The events someone must be emailed about, and what kind of alert each makes.
-AlertEvent = MilestoneOverdue | MonitoringReportDue | MeetingsBehind
+AlertEvent = MilestoneOverdue | MonitoringReportDue | MeetingsBehind | SpendRequested | SpendApproved | SpendRefused
 ALERT_KINDS: dict[str, AlertKind] = {
     MilestoneOverdue.event_type: "milestone_overdue",
     MonitoringReportDue.event_type: "report_due",
     MeetingsBehind.event_type: "cadence_behind",
+    SpendRequested.event_type: "spend_awaiting_approval",
+    SpendApproved.event_type: "spend_decided",
+    SpendRefused.event_type: "spend_decided",
 }
 # The fan-out handles every other service's events, never notifications' own: each delivery
 # publishes an event of its own, and handling those would bring every one of them back through the
@@ -79,7 +83,8 @@ def consumers(email: EmailSettings, handover: Handover) -> list[Consumer]:
             ALERTS,
             note_alert,
             description="Events someone must be emailed about: an overdue milestone (its lead partner), a "
-            "monitoring report due (the grantee), a ward behind on its meetings (the ward's members).",
+            "monitoring report due (the grantee), a ward behind on its meetings (the ward's members), a ward "
+            "spend request awaiting approval (the council's approvers) or decided (the ward's members).",
         ),
     ]
 

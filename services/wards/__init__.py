@@ -1,2 +1,2 @@
 """wards — neighbourhood working: wards and their boundary sets (published to every service), elected
-members, ward meetings and their four-a-year cadence."""
+members, ward meetings and their four-a-year cadence, devolved budgets and their spending."""

@@ -1,5 +1,5 @@
-"""The wards service, wired: its routers, its clocks (the reference-wards load and the meeting cadence)
-and its answer to ``wards.member_contacts``."""
+"""The wards service, wired: its routers, its clocks (the reference-wards load and the meeting cadence),
+its answers to ``wards.member_contacts`` and ``wards.spend_contacts``, and its demo data and scenario."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ definition = ServiceDefinition(
     title="Cohesion — wards",
     description=(
         "Wards, their boundary sets and neighbourhood working: elected members, ward meetings and their "
-        "cadence. Publishes `wards.*` events; answers `wards.member_contacts`."
+        "cadence, devolved budgets (CLF, ward revenue and capital) and their spending. Publishes `wards.*` "
+        "events; answers `wards.member_contacts` and `wards.spend_contacts`."
     ),
     metadata=tables.metadata,
     port=8001,
     routers=api.routers,
-    responders=[responders.ward_member_contacts_responder],
+    responders=[responders.ward_member_contacts_responder, responders.spend_contacts_responder],
     schedules=[
         Schedule("reference-wards", clocks.load_reference_wards, every_seconds=3600),
         Schedule("meeting-cadence", clocks.meeting_cadence),
     ],
     demo=demo.load_demo_data,
+    scenario=demo.scenario,
 )

@@ -9,10 +9,11 @@ is raised once for that checkpoint.
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 from services.wards.domain import Ward
-from services.wards.handlers import raise_cadence_notices, register_wards
+from services.wards.handlers import raise_cadence_notices, record_boundary_set, register_wards
 from shared.calendar import today_in_london
 from shared.service import Runtime
 from shared.unit_of_work import Actor
@@ -20,6 +21,11 @@ from shared.unit_of_work import Actor
 SCHEDULER = Actor("system:wards-scheduler")
 
 REFERENCE_WARDS = Path(__file__).parent / "reference" / "rotherham-wards-wd24.csv"
+
+REFERENCE_SET_IN_FORCE_FROM = date(2021, 5, 6)
+"""Rotherham's present wards were first elected on 6 May 2021, after the boundary review (the all-out
+elections were postponed a year); so they share the ward budgets from 2022-23. A council corrects it with
+``PUT /v1/boundary-sets/{code}``: the reference load records the set only if it is not there."""
 
 
 def read_reference_wards(path: Path = REFERENCE_WARDS) -> list[Ward]:
@@ -39,9 +45,12 @@ def read_reference_wards(path: Path = REFERENCE_WARDS) -> list[Ward]:
 
 
 async def load_reference_wards(runtime: Runtime) -> None:
-    """Keep the bundled reference wards (Rotherham, WD24) loaded; only changes are published."""
+    """Keep the bundled reference wards (Rotherham, WD24) and their boundary set loaded; only changes are published."""
+    reference = read_reference_wards()
     async with runtime.uow(Actor("system:wards-reference")) as uow:
-        await register_wards(uow, read_reference_wards())
+        await register_wards(uow, reference)
+        for council, code in sorted({(w.local_authority_gss, w.boundary_set) for w in reference}):
+            await record_boundary_set(uow, council, code, REFERENCE_SET_IN_FORCE_FROM, only_if_new=True)
 
 
 async def meeting_cadence(runtime: Runtime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -16,11 +17,25 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry, relationship
 
-from services.wards.domain import Decision, Ward, WardMeeting, WardMember
+from services.wards.domain import (
+    BoundarySet,
+    Budget,
+    BudgetYear,
+    Decision,
+    Pooling,
+    SpendApprover,
+    SpendRequest,
+    Ward,
+    WardMeeting,
+    WardMember,
+)
 from shared.db import NAMING_CONVENTION
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -54,8 +69,16 @@ ward_members = Table(
     Column("term_starts_on", Date),
     Column("term_ends_on", Date),
     Column("stood_down_on", Date),
+    Column("subject", String(200)),
     CheckConstraint(
         "term_ends_on IS NULL OR term_starts_on IS NULL OR term_ends_on >= term_starts_on", name="term_in_order"
+    ),
+    Index(
+        "uq_ward_members_council_subject",
+        "council",
+        "subject",
+        unique=True,
+        postgresql_where=text("subject IS NOT NULL"),
     ),
 )
 
@@ -82,10 +105,152 @@ meeting_decisions = Table(
     Column("position", Integer, primary_key=True),
     Column("text", String(500), nullable=False),
     Column("budget_allocation_pence", BigInteger),
+    Column("budget_kind", String(10)),
+    Column("capital_item", Boolean, nullable=False, server_default=false()),
     CheckConstraint("budget_allocation_pence IS NULL OR budget_allocation_pence >= 0", name="allocation_not_negative"),
 )
 
+# --- Devolved budgets and spending -----------------------------------------------------------------
+
+Pence = BigInteger
+
+boundary_sets = Table(
+    "boundary_sets",
+    metadata,
+    Column("council", String(9), primary_key=True),
+    Column("code", String(20), primary_key=True),
+    Column("in_force_from", Date, nullable=False),
+)
+
+budget_years = Table(
+    "budget_years",
+    metadata,
+    Column("council", String(9), primary_key=True),
+    Column("financial_year", String(7), primary_key=True),
+    Column("clf_per_member_pence", Pence, nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
+budget_sharings = Table(
+    "budget_sharings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("financial_year", String(7), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("boundary_set", String(20), nullable=False),
+    Column("total_pence", Pence, nullable=False),
+    Column("ward_count", Integer, nullable=False),
+    Column("share_pence", Pence, nullable=False),
+    # Where the pence left by the division went: one each to these wards (GSS-code order).
+    Column("remainder_pence", Pence, nullable=False),
+    Column("remainder_wards", JSONB, nullable=False),
+    UniqueConstraint("council", "financial_year", "kind"),
+    CheckConstraint("share_pence * ward_count + remainder_pence = total_pence", name="nothing_lost"),
+)
+
+ward_budgets = Table(
+    "ward_budgets",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("gss_code", String(9), ForeignKey("wards.gss_code"), nullable=False),
+    Column("financial_year", String(7), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("member_id", Id, ForeignKey("ward_members.id")),
+    Column("allocated_pence", Pence, nullable=False),
+    Column("pooled_in_pence", Pence, nullable=False),
+    Column("pooled_out_pence", Pence, nullable=False),
+    Column("held_pence", Pence, nullable=False),
+    Column("committed_pence", Pence, nullable=False),
+    Column("spent_pence", Pence, nullable=False),
+    CheckConstraint(
+        "allocated_pence >= 0 AND pooled_in_pence >= 0 AND pooled_out_pence >= 0 AND held_pence >= 0"
+        " AND committed_pence >= 0 AND spent_pence >= 0",
+        name="not_negative",
+    ),
+    # The ledger's one rule, also in the database: never held, committed or spent beyond the budget.
+    CheckConstraint(
+        "held_pence + committed_pence + spent_pence + pooled_out_pence <= allocated_pence + pooled_in_pence",
+        name="never_overcommitted",
+    ),
+    CheckConstraint("(kind = 'clf') = (member_id IS NOT NULL)", name="clf_is_a_members"),
+    Index(
+        "uq_ward_budgets_ward_year_kind",
+        "council",
+        "financial_year",
+        "gss_code",
+        "kind",
+        unique=True,
+        postgresql_where=text("member_id IS NULL"),
+    ),
+    Index("uq_ward_budgets_member_year", "member_id", "financial_year", unique=True),
+)
+
+budget_poolings = Table(
+    "budget_poolings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("gss_code", String(9), nullable=False),
+    Column("financial_year", String(7), nullable=False),
+    Column("from_budget_id", Id, ForeignKey("ward_budgets.id"), nullable=False, index=True),
+    Column("to_budget_id", Id, ForeignKey("ward_budgets.id"), nullable=False, index=True),
+    Column("member_id", Id, nullable=False),
+    Column("amount_pence", Pence, nullable=False),
+    Column("pooled_by", String(200), nullable=False),
+    Column("pooled_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("amount_pence > 0", name="amount_positive"),
+)
+
+spend_requests = Table(
+    "spend_requests",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("gss_code", String(9), nullable=False),
+    Column("budget_id", Id, ForeignKey("ward_budgets.id"), nullable=False, index=True),
+    Column("budget_kind", String(10), nullable=False),
+    Column("financial_year", String(7), nullable=False),
+    Column("member_id", Id),
+    Column("amount_pence", Pence, nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("capital_item", Boolean, nullable=False),
+    Column("ward_plan_priority", String(200)),
+    Column("meeting_id", Id, ForeignKey("ward_meetings.id"), index=True),
+    Column("decision_position", Integer),
+    Column("status", String(20), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(200)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("refusal_reason", String(2000)),
+    Column("spent_pence", Pence),
+    Column("recorded_by", String(200)),
+    Column("recorded_at", DateTime(timezone=True)),
+    Column("cancelled_reason", String(2000)),
+    CheckConstraint("amount_pence > 0", name="amount_positive"),
+    CheckConstraint("spent_pence IS NULL OR (spent_pence > 0 AND spent_pence <= amount_pence)", name="spent_in_range"),
+    Index("ix_spend_requests_council_status", "council", "status"),
+)
+
+spend_approvers = Table(
+    "spend_approvers",
+    metadata,
+    Column("council", String(9), primary_key=True),
+    # Personal data: stays in this database, never in an event.
+    Column("email", String(320), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
 mapper.map_imperatively(Ward, wards)
+mapper.map_imperatively(SpendApprover, spend_approvers)
+mapper.map_imperatively(BoundarySet, boundary_sets)
+mapper.map_imperatively(BudgetYear, budget_years)
+mapper.map_imperatively(Budget, ward_budgets)
+mapper.map_imperatively(Pooling, budget_poolings)
+mapper.map_imperatively(SpendRequest, spend_requests)
 mapper.map_imperatively(WardMember, ward_members)
 mapper.map_imperatively(Decision, meeting_decisions)
 mapper.map_imperatively(

@@ -1,4 +1,5 @@
-"""Wards: the reference wards are loaded once, published through the outbox, and scoped to a council."""
+"""Wards: the reference wards and their boundary set are loaded once, published through the outbox, and scoped
+to a council."""
 
 from __future__ import annotations
 
@@ -34,12 +35,25 @@ async def test_reference_wards_are_loaded_and_each_published_once(settings_for_t
             w for w in wards if w["gss_code"] == "E05012996"
         ).items()
 
+        # With them their boundary set, in force from the May 2021 elections, once.
+        async with runtime.engine.connect() as conn:
+            recorded = (
+                (
+                    await conn.execute(
+                        text("SELECT envelope->'data' FROM outbox WHERE event_type = 'wards.boundary_set.recorded.v1'")
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert recorded == [{"code": "WD24", "in_force_from": "2021-05-06"}]
+
         # Loading again changes nothing and publishes nothing.
         from services.wards.clocks import load_reference_wards
 
         await load_reference_wards(runtime)
         async with runtime.engine.connect() as conn:
-            assert (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar() == 25
+            assert (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar() == 26
 
 
 async def test_another_councils_officer_sees_none_of_rotherhams_wards(settings_for_test):

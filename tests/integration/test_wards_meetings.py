@@ -23,7 +23,7 @@ from services.actions.app import definition as actions_definition
 from services.wards import clocks, handlers
 from services.wards.app import definition
 from services.wards.domain import WardMeeting
-from shared.calendar import today_in_london
+from shared.calendar import FinancialYear, today_in_london
 from shared.messaging.rpc import NotFound
 from shared.procedures import WARD_MEMBER_CONTACTS, MemberContact, WardMemberContacts, WardMemberContactsRequest
 from shared.settings import Settings
@@ -52,6 +52,13 @@ class Wards:
     async def events(self, event_type: str) -> list[tuple[str, dict[str, Any]]]:
         rows = await self.sql("SELECT subject, envelope FROM outbox WHERE event_type = :t ORDER BY seq", t=event_type)
         return [(subject, envelope) for subject, envelope in rows]
+
+    async def set_budgets_for(self, *days: date) -> None:
+        """The year's budgets for each day's financial year, so that a meeting's allocation has its budget."""
+        for year in sorted({FinancialYear.of(day).label for day in days}):
+            body = {"revenue_total_pence": 25_000_000, "capital_total_pence": 0}  # £10,000 a ward
+            response = await self.client.post(f"/v1/budgets/{year}", json=body, headers=self.officer)
+            assert response.status_code == 201, response.text
 
     async def elect(self, gss_code: str = BOSTON_CASTLE, **overrides: Any) -> dict[str, Any]:
         body = {"name": "Cllr A. Member", "email": "a.member@example.org", "party": "Independent"} | overrides
@@ -184,13 +191,24 @@ def a_meeting(held_on: date, attendees: list[str]) -> dict[str, Any]:
 async def test_an_officer_records_a_ward_meeting_and_its_held_event_counts_the_decisions(wards: Wards):
     member = await wards.elect()
     today = today_in_london()
+    await wards.set_budgets_for(today, today - timedelta(days=90))
     path = f"/v1/wards/{BOSTON_CASTLE}/meetings"
     response = await wards.client.post(path, json=a_meeting(today, [member["id"]]), headers=wards.officer)
     assert response.status_code == 201, response.text
     meeting = response.json()
     assert meeting["decisions"] == [
-        {"text": "Deploy the mobile CCTV camera to the park for six weeks", "budget_allocation_pence": 250_000},
-        {"text": "Make fly-tipping the ward's first priority", "budget_allocation_pence": None},
+        {
+            "text": "Deploy the mobile CCTV camera to the park for six weeks",
+            "budget_allocation_pence": 250_000,
+            "budget_kind": "revenue",
+            "capital_item": False,
+        },
+        {
+            "text": "Make fly-tipping the ward's first priority",
+            "budget_allocation_pence": None,
+            "budget_kind": None,
+            "capital_item": False,
+        },
     ]
     assert (meeting["budget_allocated_pence"], meeting["recorded_by"]) == (250_000, "officer-1")
 
@@ -219,6 +237,7 @@ async def test_an_officer_records_a_ward_meeting_and_its_held_event_counts_the_d
 
 async def test_a_ward_member_records_meetings_of_their_own_ward_only(wards: Wards):
     today = today_in_london()
+    await wards.set_budgets_for(today)
     mine = token(wards.settings, "ward_member", subject="cllr-1", wards=[BOSTON_CASTLE])
 
     recorded = await wards.client.post(f"/v1/wards/{BOSTON_CASTLE}/meetings", json=a_meeting(today, []), headers=mine)

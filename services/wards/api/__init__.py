@@ -1,5 +1,6 @@
-"""The wards HTTP API (``/v1/wards``), one router per resource: wards, their members, their meetings."""
+"""The wards HTTP API, one router per resource: wards, their members and meetings (``/v1/wards``),
+boundary sets and budgets (``/v1/boundary-sets``, ``/v1/budgets``), spend requests (``/v1/spend-requests``)."""
 
-from services.wards.api import meetings, members, wards
+from services.wards.api import budgets, meetings, members, spending, wards
 
-routers = [wards.router, members.router, meetings.router]
+routers = [wards.router, members.router, meetings.router, budgets.router, spending.router]

@@ -8,20 +8,31 @@ from typing import Annotated
 from fastapi import Depends
 
 from shared.auth import Principal, require
-from shared.problems import Problem
 
 Admin = Annotated[Principal, Depends(require("admin"))]
 Officer = Annotated[Principal, Depends(require("officer"))]
 OfficerOrWardMember = Annotated[Principal, Depends(require("officer", "ward_member"))]
 # Who reads a ward's members and meetings (names only; emails are for officers).
 OfficerWardMemberOrPartner = Annotated[Principal, Depends(require("officer", "ward_member", "partner"))]
+Approver = Annotated[Principal, Depends(require("approver"))]
+Finance = Annotated[Principal, Depends(require("finance"))]
+# The council's staff on neighbourhood money (officer, finance, approver), and the ward members.
+StaffOrWardMember = Annotated[Principal, Depends(require("officer", "finance", "approver", "ward_member"))]
+StaffWardMemberOrPartner = Annotated[
+    Principal, Depends(require("officer", "finance", "approver", "ward_member", "partner"))
+]
 
 
 def may_see_emails(principal: Principal) -> bool:
     return principal.has_any("officer")
 
 
-def ensure_own_ward(principal: Principal, gss_code: str, doing: str) -> None:
-    """An officer acts for every ward of their council; a ward member only for the wards their token names."""
-    if not principal.has_any("officer") and gss_code not in principal.wards:
-        raise Problem(403, "Forbidden", f"A ward member {doing} of their own wards only, not {gss_code}.")
+def own_wards(principal: Principal) -> frozenset[str] | None:
+    """The wards a caller acts for: ``None`` (every ward of the council) for an officer, finance or an
+    approver; a ward member's token ``wards`` otherwise."""
+    return None if principal.has_any("officer", "finance", "approver") else principal.wards
+
+
+def member_subject(principal: Principal) -> str | None:
+    """A ward member acts as themself, known by their token's subject; an officer acts for the council."""
+    return None if principal.has_any("officer") else principal.subject

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from sqlalchemy import select
 
-from services.wards.api.access import OfficerOrWardMember, OfficerWardMemberOrPartner, ensure_own_ward
+from services.wards.api.access import OfficerOrWardMember, OfficerWardMemberOrPartner, own_wards
 from services.wards.api.schemas import MeetingIn, MeetingOut
-from services.wards.domain import Decision, WardMeeting
+from services.wards.domain import BudgetKind, Decision, WardMeeting, ensure_own_ward
 from services.wards.handlers import hold_meeting, meeting_of, ward_of
 from services.wards.tables import ward_meetings
 from shared.http import Page, PageParams, fetch_page, make_page, page_params
@@ -26,7 +26,7 @@ async def post_meeting(
     """An officer records a meeting of any ward of the council; a ward member only of a ward in their token's ``wards``."""
     async with runtime.sessions() as session:
         await ward_of(session, principal.council, gss_code)
-    ensure_own_ward(principal, gss_code, "records meetings")
+    ensure_own_ward(own_wards(principal), gss_code, "records meetings")
     async with runtime.uow(principal.actor) as uow:
         meeting = await hold_meeting(
             uow,
@@ -36,7 +36,13 @@ async def post_meeting(
             attendee_member_ids=body.attendee_member_ids,
             other_attendees=body.other_attendees,
             decisions=[
-                Decision(text=d.text, budget_allocation_pence=d.budget_allocation_pence) for d in body.decisions
+                Decision(
+                    text=d.text,
+                    budget_allocation_pence=d.budget_allocation_pence,
+                    budget_kind=BudgetKind(d.budget_kind) if d.budget_kind else None,
+                    capital_item=d.capital_item,
+                )
+                for d in body.decisions
             ],
             minutes=body.minutes,
         )

@@ -1,9 +1,34 @@
 """The domain of neighbourhood working, plain Python with no framework and no database.
 
-``wards``: wards, boundary sets and the error family; ``members``: elected members;
-``meetings``: ward meetings and their four-a-year cadence.
+``wards``: wards and the error family; ``members``: elected members; ``meetings``: ward meetings
+and their four-a-year cadence; ``budgets``: boundary sets in force, the year's devolved budgets
+(CLF, ward revenue and capital), their ledger and pooling; ``spending``: spend requests.
 """
 
+from services.wards.domain.budgets import (
+    CLF_PER_MEMBER_PENCE,
+    MAX_CLF_PER_MEMBER_PENCE,
+    MAX_COUNCIL_TOTAL_PENCE,
+    WARD_BUDGETS,
+    BoundarySet,
+    Budget,
+    BudgetExceeded,
+    BudgetKind,
+    BudgetsAlreadySet,
+    BudgetYear,
+    InvalidBudget,
+    NoBoundarySetInForce,
+    NotPoolable,
+    Pooling,
+    Sharing,
+    UnknownBudget,
+    boundary_set_in_force,
+    clf_entitlement,
+    days_as_member,
+    pool,
+    share_evenly,
+    year_budgets,
+)
 from services.wards.domain.meetings import (
     MAX_ALLOCATION_PENCE,
     MAX_OTHER_ATTENDEES,
@@ -19,29 +44,80 @@ from services.wards.domain.meetings import (
     record_meeting,
 )
 from services.wards.domain.members import AlreadyStoodDown, InvalidMember, UnknownMember, WardMember
-from services.wards.domain.wards import Locality, UnknownWard, Ward, WardOfAnotherCouncil, WardsError, new_id
+from services.wards.domain.spending import (
+    InvalidSpend,
+    NotACapitalItem,
+    NotYourFund,
+    SpendApprover,
+    SpendRequest,
+    SpendStatus,
+    UnknownSpendRequest,
+    request_spend,
+)
+from services.wards.domain.wards import (
+    Locality,
+    NotYourWard,
+    UnknownWard,
+    Ward,
+    WardOfAnotherCouncil,
+    WardsError,
+    ensure_own_ward,
+    new_id,
+)
 
 __all__ = [
+    "CLF_PER_MEMBER_PENCE",
     "MAX_ALLOCATION_PENCE",
+    "MAX_CLF_PER_MEMBER_PENCE",
+    "MAX_COUNCIL_TOTAL_PENCE",
     "MAX_OTHER_ATTENDEES",
     "MEETINGS_A_YEAR",
+    "WARD_BUDGETS",
     "AlreadyStoodDown",
+    "BoundarySet",
+    "Budget",
+    "BudgetExceeded",
+    "BudgetKind",
+    "BudgetYear",
+    "BudgetsAlreadySet",
     "CadenceCheckpoint",
     "CadenceShortfall",
     "Decision",
+    "InvalidBudget",
     "InvalidMeeting",
     "InvalidMember",
+    "InvalidSpend",
     "Locality",
+    "NoBoundarySetInForce",
+    "NotACapitalItem",
+    "NotPoolable",
+    "NotYourFund",
+    "NotYourWard",
+    "Pooling",
+    "Sharing",
+    "SpendApprover",
+    "SpendRequest",
+    "SpendStatus",
+    "UnknownBudget",
     "UnknownMeeting",
     "UnknownMember",
+    "UnknownSpendRequest",
     "UnknownWard",
     "Ward",
     "WardMeeting",
     "WardMember",
     "WardOfAnotherCouncil",
     "WardsError",
+    "boundary_set_in_force",
     "cadence_checkpoint",
     "cadence_shortfall",
+    "clf_entitlement",
+    "days_as_member",
+    "ensure_own_ward",
     "new_id",
+    "pool",
     "record_meeting",
+    "request_spend",
+    "share_evenly",
+    "year_budgets",
 ]

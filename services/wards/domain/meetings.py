@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from services.wards.domain.budgets import WARD_BUDGETS, BudgetKind
 from services.wards.domain.members import WardMember
 from services.wards.domain.wards import WardsError, new_id
 from shared.calendar import FinancialYear, now
@@ -38,11 +39,19 @@ MAX_OTHER_ATTENDEES = 10_000
 
 @dataclass
 class Decision:
-    """What a ward meeting decided, in a line; a budget allocation is in integer pence."""
+    """What a ward meeting decided, in a line; a budget allocation is in integer pence, from the ward's
+    revenue or capital budget (``budget_kind``) for the financial year of the meeting, and becomes a
+    spend request awaiting the approver, so that decisions and budgets never disagree."""
 
     text: str
     budget_allocation_pence: int | None = None
     position: int = 0
+    budget_kind: BudgetKind | None = None
+    capital_item: bool = False
+
+    @property
+    def allocates(self) -> bool:
+        return bool(self.budget_allocation_pence)
 
 
 @dataclass
@@ -85,6 +94,8 @@ def record_meeting(
         raise InvalidMeeting(f"The count of other attendees is between 0 and {MAX_OTHER_ATTENDEES}.")
     if any((d.budget_allocation_pence or 0) < 0 for d in decisions):
         raise InvalidMeeting("A budget allocation is a positive amount of pence.")
+    if any(d.allocates and d.budget_kind not in (None, *WARD_BUDGETS) for d in decisions):
+        raise InvalidMeeting("A ward meeting allocates the ward's revenue or capital budget; a CLF is its member's.")
     allocated = sum(d.budget_allocation_pence or 0 for d in decisions)
     if allocated > MAX_ALLOCATION_PENCE:
         raise InvalidMeeting(
@@ -105,7 +116,13 @@ def record_meeting(
         attendee_member_ids=attendees,
         other_attendees=other_attendees,
         decisions=[
-            Decision(text=d.text, budget_allocation_pence=d.budget_allocation_pence, position=i)
+            Decision(
+                text=d.text,
+                budget_allocation_pence=d.budget_allocation_pence,
+                position=i,
+                budget_kind=(d.budget_kind or BudgetKind.REVENUE) if d.allocates else None,
+                capital_item=d.capital_item,
+            )
             for i, d in enumerate(decisions)
         ],
         minutes=minutes,

@@ -34,6 +34,8 @@ class WardMember:
     term_starts_on: date | None = None
     term_ends_on: date | None = None
     stood_down_on: date | None = None
+    # The subject of the member's bearer token, when they sign in: how a ward member's own CLF is known.
+    subject: str | None = None
     id: str = field(default_factory=new_id)
 
     def __post_init__(self) -> None:

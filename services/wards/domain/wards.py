@@ -38,6 +38,19 @@ class WardOfAnotherCouncil(WardsError):
     title = "Ward of another council"
 
 
+class NotYourWard(WardsError):
+    """A ward member acts only for the wards their token names; an officer for every ward of the council."""
+
+    status = 403
+    title = "Not your ward"
+
+
+def ensure_own_ward(own_wards: frozenset[str] | None, gss_code: str, doing: str) -> None:
+    """``own_wards``: the wards a ward member's token names; ``None`` for an officer, who acts for every ward."""
+    if own_wards is not None and gss_code not in own_wards:
+        raise NotYourWard(f"A ward member {doing} of their own wards only, not {gss_code}.", gss_code=gss_code)
+
+
 @dataclass
 class Ward:
     gss_code: str

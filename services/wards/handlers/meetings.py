@@ -20,6 +20,7 @@ from services.wards.domain import (
     record_meeting,
 )
 from services.wards.handlers.members import members_of_ward
+from services.wards.handlers.spending import request_spending_for_decisions
 from services.wards.handlers.wards import ward_of
 from services.wards.tables import ward_meetings, wards
 from shared.calendar import LONDON, today_in_london
@@ -38,7 +39,9 @@ async def hold_meeting(
     decisions: Sequence[Decision],
     minutes: str,
 ) -> WardMeeting:
-    """Record a ward meeting that took place; ``wards.meeting.held.v1`` says so."""
+    """Record a ward meeting that took place; ``wards.meeting.held.v1`` says so. Each decision allocating
+    money becomes its spend request in the same transaction: refused, for want of a budget or its room,
+    the whole meeting is refused and nothing is recorded."""
     await ward_of(uow.session, council, gss_code)
     meeting = record_meeting(
         gss_code=gss_code,
@@ -65,6 +68,8 @@ async def hold_meeting(
         council=council,
     )
     uow.audit("wards.meeting.record", meeting.id, gss_code=gss_code, held_on=held_on.isoformat())
+    await uow.session.flush()  # the meeting before the spend requests that name it
+    await request_spending_for_decisions(uow, meeting)
     await uow.commit()
     return meeting
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.wards.domain import UnknownMember, WardMember
+from services.wards.handlers.budgets import rework_clf
 from services.wards.handlers.wards import ward_of
 from services.wards.tables import ward_members
 from shared.events.catalogue import wards as ev
@@ -29,6 +30,8 @@ async def elect_member(uow: UnitOfWork, member: WardMember) -> WardMember:
         council=member.council,
     )
     uow.audit("wards.member.elect", member.id, gss_code=member.gss_code)
+    await uow.session.flush()  # the member before a CLF that names them
+    await rework_clf(uow, member)
     await uow.commit()
     return member
 
@@ -50,6 +53,7 @@ async def stand_down_member(uow: UnitOfWork, council: str, gss_code: str, member
         council=council,
     )
     uow.audit("wards.member.stand_down", member.id, gss_code=gss_code, stood_down_on=on.isoformat())
+    await rework_clf(uow, member)
     await uow.commit()
     return member
 
