@@ -15,7 +15,8 @@ from services.grants.api.schemas import ApplicationIn, ApplicationOut, Applicati
 from services.grants.domain import AWARDED, Application
 from services.grants.tables import applications
 from shared.auth import Authenticated
-from shared.http import Page, PageParams, fetch_page, make_page, page_params
+from shared.http import Page
+from shared.keyset import KeysetParams, fetch_keyset_page, keyset_params
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["grants"])
@@ -44,7 +45,7 @@ async def post_application(
 async def list_applications(
     runtime: RuntimeDep,
     principal: Authenticated,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Annotated[KeysetParams, Depends(keyset_params)],
     fund_id: str | None = None,
     application_status: Annotated[str | None, Query(alias="status")] = None,
 ) -> Page[ApplicationOut]:
@@ -58,8 +59,8 @@ async def list_applications(
     if application_status:
         query = query.where(applications.c.status == application_status)
     async with runtime.sessions() as session:
-        rows = await fetch_page(session, query.order_by(applications.c.created_at, applications.c.id), page)
-    return make_page([ApplicationOut.of(a, principal) for a in rows], page)
+        rows, cursor = await fetch_keyset_page(session, query, (applications.c.created_at, applications.c.id), page)
+    return Page[ApplicationOut](items=[ApplicationOut.of(a, principal) for a in rows], next_cursor=cursor)
 
 
 @router.get("/applications/{application_id}", summary="One application")
