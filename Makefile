@@ -10,12 +10,12 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 # `up`/`test`/`bench` need infra then install, in that order (infra installs uv).
 .NOTPARALLEL:
-.PHONY: help install infra up test demo docs lint bench
+.PHONY: help install infra up test demo docs lint bench bench-scale
 
 help: ## List the targets
 	@echo "Usage: make <target>   (e.g. make up, make test PYTEST_ARGS='-k grants -x')"
 	@echo
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
 install: ## Create/refresh .venv from uv.lock (runtime + dev dependencies)
 	@command -v $(UV) >/dev/null 2>&1 || bash deploy/infra.sh uv
@@ -42,3 +42,7 @@ lint: ## ruff lint, ruff format check and mypy
 bench: infra install ## Run the benchmarks: full stack vs hand-written + relay lag, then webhook fan-out
 	$(RUN) python -m tests.bench
 	$(RUN) python -m tests.bench.notifications
+
+SCALE ?= 0.1
+bench-scale: infra install ## Grants on an empty and a national-size database side by side (SCALE=1: 1M applications)
+	$(RUN) python -m tests.bench.scale --factor $(SCALE)

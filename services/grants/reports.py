@@ -20,9 +20,9 @@ _AWARD_LINES = text(
     f"""
     WITH awarded AS (
         SELECT a.theme, a.ward_codes,
-               a.amount_awarded_pence - COALESCE(
+               (a.amount_awarded_pence - COALESCE(
                    (SELECT sum(c.released_pence) FROM commitments c WHERE c.application_id = a.id), 0
-               ) AS amount
+               ))::bigint AS amount
         FROM applications a
         WHERE a.fund_id = :fund_id AND a.amount_awarded_pence > 0
           AND a.status IN ({", ".join(f"'{s}'" for s in sorted(AWARDED))})

@@ -60,7 +60,7 @@ class Scale:
 
     @property
     def applications(self) -> int:
-        return max(50, int(APPLICATIONS * self.factor))
+        return max(500, int(APPLICATIONS * self.factor))
 
     @property
     def events(self) -> int:
