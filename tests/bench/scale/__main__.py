@@ -181,7 +181,7 @@ def table(figures: dict[str, Figures], command: str) -> str:
     for name in empty.values:
         a, b = empty.median(name), loaded.median(name)
         lines.append(f"| {name} | {a:.2f} | {b:.2f} | {b / a if a else float('nan'):.2f}x |")
-    return "\n".join(lines + ["", f"command: `{command}`"])
+    return "\n".join([*lines, "", f"command: `{command}`"])
 
 
 async def run(scale: Scale, rounds: int, requests: int) -> str:

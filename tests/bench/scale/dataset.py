@@ -142,10 +142,30 @@ class _Rows:
             if len(self.loaded.applicants) < 5 and council == BIG_COUNCIL:
                 self.loaded.applicants.append(applicant)
             self.tables["applications"].append(
-                (app_id, fund_id, council, applicant, f"Group {n}", rng.choice(ORGANISATION_TYPES))
-                + (f"Contact {n}", f"contact{n}@example.org", "01709 000000", None, None)
-                + (f"Project {n}", "A project for the neighbourhood.", (awarded or 100_000) + 5000, awarded)
-                + (json.dumps(wards), rng.choice(THEMES), status, "[]", created, created, created)
+                (
+                    app_id,
+                    fund_id,
+                    council,
+                    applicant,
+                    f"Group {n}",
+                    rng.choice(ORGANISATION_TYPES),
+                    f"Contact {n}",
+                    f"contact{n}@example.org",
+                    "01709 000000",
+                    None,
+                    None,
+                    f"Project {n}",
+                    "A project for the neighbourhood.",
+                    (awarded or 100000) + 5000,
+                    awarded,
+                    json.dumps(wards),
+                    rng.choice(THEMES),
+                    status,
+                    "[]",
+                    created,
+                    created,
+                    created,
+                )
             )
             if status in AWARDED:
                 self.tables["commitments"].append((_id(rng), app_id, contribution_of[fund_id], awarded, 0, 0))
@@ -153,13 +173,22 @@ class _Rows:
                 for member in ("member-1", "member-2"):
                     marks = {"need": rng.randrange(6), "delivery": rng.randrange(6)}
                     self.tables["scores"].append((app_id, member, json.dumps(marks), "{}", created))
-            if status in PAID or status == "accepted" and rng.random() < 0.6:
+            if status in PAID or (status == "accepted" and rng.random() < 0.6):
                 self._payments(app_id, status, awarded or 0, created, now)
         for fund_id, council in funds:
             committed = awarded_by_fund.get(fund_id, 0)
             self.tables["funds"].append(
-                (fund_id, council, f"Fund {fund_id[:8]}", '["Bringing people together"]', '["need", "delivery"]')
-                + (10_000_000, 1, "open" if fund_id == big[0] else "closed", start)
+                (
+                    fund_id,
+                    council,
+                    f"Fund {fund_id[:8]}",
+                    '["Bringing people together"]',
+                    '["need", "delivery"]',
+                    10000000,
+                    1,
+                    "open" if fund_id == big[0] else "closed",
+                    start,
+                )
             )
             self.tables["contributions"].append(
                 (contribution_of[fund_id], fund_id, 0, "Council", max(committed * 2, 1_000_000), committed, 0)
@@ -178,8 +207,19 @@ class _Rows:
             behind = status in LIVE and rng.random() < 0.05
             if not behind:
                 self.tables["monitoring_reports"].append(
-                    (_id(rng), app_id, year.label, "What we did.", amount, rng.randrange(10, 500), "", False)
-                    + ("accepted", "applicant", paid_at)
+                    (
+                        _id(rng),
+                        app_id,
+                        year.label,
+                        "What we did.",
+                        amount,
+                        rng.randrange(10, 500),
+                        "",
+                        False,
+                        "accepted",
+                        "applicant",
+                        paid_at,
+                    )
                 )
                 self.tables["scheduled_occurrences"].append(("grants.monitoring.report_due", f"{app_id}:{year.label}"))
             year = FinancialYear.of(year.ends_on + timedelta(days=1))
@@ -189,17 +229,57 @@ COLUMNS = {
     "known_wards": ("gss_code", "name", "local_authority_gss", "boundary_set"),
     "funds": ("id", "council", "name", "themes", "criteria", "maximum_award_pence", "quorum", "status", "created_at"),
     "contributions": ("id", "fund_id", "position", "funder_name", "amount_pence", "committed_pence", "paid_pence"),
-    "applications": (
-        "id fund_id council applicant organisation_name organisation_type contact_name contact_email "
-        "contact_phone charity_number company_number title summary amount_requested_pence "
-        "amount_awarded_pence ward_codes theme status conditions created_at submitted_at updated_at"
-    ).split(),
+    "applications": [
+        "id",
+        "fund_id",
+        "council",
+        "applicant",
+        "organisation_name",
+        "organisation_type",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "charity_number",
+        "company_number",
+        "title",
+        "summary",
+        "amount_requested_pence",
+        "amount_awarded_pence",
+        "ward_codes",
+        "theme",
+        "status",
+        "conditions",
+        "created_at",
+        "submitted_at",
+        "updated_at",
+    ],
     "commitments": ("id", "application_id", "contribution_id", "amount_pence", "paid_pence", "released_pence"),
-    "tranches": ("id application_id sequence amount_pence due_on status approved_by approved_at paid_at".split()),
-    "monitoring_reports": (
-        "id application_id financial_year summary spend_to_date_pence beneficiaries_reached outcomes final "
-        "status submitted_by submitted_at"
-    ).split(),
+    "tranches": (
+        [
+            "id",
+            "application_id",
+            "sequence",
+            "amount_pence",
+            "due_on",
+            "status",
+            "approved_by",
+            "approved_at",
+            "paid_at",
+        ]
+    ),
+    "monitoring_reports": [
+        "id",
+        "application_id",
+        "financial_year",
+        "summary",
+        "spend_to_date_pence",
+        "beneficiaries_reached",
+        "outcomes",
+        "final",
+        "status",
+        "submitted_by",
+        "submitted_at",
+    ],
     "scores": ("application_id", "member", "marks", "comments", "scored_at"),
     "scheduled_occurrences": ("kind", "key"),
 }
