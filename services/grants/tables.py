@@ -153,6 +153,16 @@ Index(
     postgresql_where=applications.c.status.in_(sorted(LIVE)),
 )
 
+# The stored replays of POSTs about an application (kernel ``idempotency_keys``), so that erasing the
+# applicant's contact deletes them by key rather than by searching every stored response.
+application_replays = Table(
+    "application_replays",
+    metadata,
+    Column("application_id", Id, primary_key=True),
+    Column("principal", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+)
+
 monitoring_reports = Table(
     "monitoring_reports",
     metadata,

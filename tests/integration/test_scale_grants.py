@@ -178,3 +178,40 @@ async def test_the_sample_data_set_is_the_same_from_the_same_seed(settings_for_t
     assert first.counts == second.counts
     assert await fetch(settings, "SELECT id, status FROM applications ORDER BY id") == ids
     assert await fetch(settings, "SELECT count(*) FROM known_wards") == [(7000,)]
+
+
+async def test_erasure_deletes_the_replays_linked_to_the_application_and_no_others(settings_for_test):
+    settings = settings_for_test("grants")
+    loaded = await load(asyncpg_dsn(settings.db_url), Scale(factor=0.0001), history=False)
+    async with running_service(grants_definition, settings) as (_, client):
+        group = token(settings, "applicant", subject="group-1")
+        officer = token(settings, "officer", subject="officer-1")
+        body = {
+            "organisation": {
+                "name": "Group",
+                "type": "community_group",
+                "contact": {"name": "A. Person", "email": "contact@example.org"},
+            },
+            "title": "Project",
+            "summary": "Summary",
+            "amount_requested_pence": 80_000,
+            "ward_codes": ["E05000000"],
+            "theme": "Bringing people together",
+        }
+        ids = []
+        for key in ("one", "two"):
+            created = await client.post(
+                f"/v1/funds/{loaded.big_fund}/applications", json=body, headers=group | {"Idempotency-Key": key}
+            )
+            assert created.status_code == 201, created.text
+            ids.append(created.json()["id"])
+            submitted = await client.post(
+                f"/v1/applications/{ids[-1]}/submit", headers=group | {"Idempotency-Key": f"{key}-submit"}
+            )
+            assert submitted.status_code == 200, submitted.text
+        linked = await fetch(settings, "SELECT key FROM application_replays WHERE application_id = $1", ids[0])
+        assert sorted(k for (k,) in linked) == ["one", "one-submit"]
+        erased = await client.post(f"/v1/applications/{ids[0]}/erasure", headers=officer)
+        assert erased.status_code == 200
+    assert sorted(k for (k,) in await fetch(settings, "SELECT key FROM idempotency_keys")) == ["two", "two-submit"]
+    assert await fetch(settings, "SELECT 1 FROM application_replays WHERE application_id = $1", ids[0]) == []

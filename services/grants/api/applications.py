@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
 
 from services.grants import handlers
 from services.grants.api.access import ApplicantOrOfficer, Officer
+from services.grants.api.replays import link_replay, replays_of_the_application
 from services.grants.api.schemas import ApplicationIn, ApplicationOut, ApplicationPatch
 from services.grants.domain import AWARDED, Application
 from services.grants.tables import applications
@@ -19,7 +20,7 @@ from shared.http import Page
 from shared.keyset import KeysetParams, fetch_keyset_page, keyset_params
 from shared.service import RuntimeDep
 
-router = APIRouter(prefix="/v1", tags=["grants"])
+router = APIRouter(prefix="/v1", tags=["grants"], dependencies=[Depends(replays_of_the_application)])
 
 
 @router.post(
@@ -30,11 +31,13 @@ router = APIRouter(prefix="/v1", tags=["grants"])
 async def post_application(
     fund_id: str,
     body: ApplicationIn,
+    request: Request,
     runtime: RuntimeDep,
     principal: ApplicantOrOfficer,
 ) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.draft_application(uow, principal, fund_id, body.details())
+    await link_replay(request, application.id)
     return ApplicationOut.of(application, principal)
 
 
