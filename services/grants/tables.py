@@ -153,6 +153,16 @@ Index(
     postgresql_where=applications.c.status.in_(sorted(LIVE)),
 )
 
+# When the monitoring clock last swept every live grant for a kind of notice and a financial year:
+# after that it reads only the grants paid since (services/grants/handlers/monitoring.py).
+monitoring_sweeps = Table(
+    "monitoring_sweeps",
+    metadata,
+    Column("kind", String(100), primary_key=True),
+    Column("financial_year", String(7), primary_key=True),
+    Column("swept_at", DateTime(timezone=True), nullable=False),
+)
+
 # The stored replays of POSTs about an application (kernel ``idempotency_keys``), so that erasing the
 # applicant's contact deletes them by key rather than by searching every stored response.
 application_replays = Table(
@@ -233,6 +243,7 @@ tranches = Table(
     Column("paid_at", DateTime(timezone=True)),
     CheckConstraint("amount_pence > 0", name="amount_positive"),
 )
+Index("ix_tranches_paid_at", tranches.c.paid_at, postgresql_where=tranches.c.paid_at.isnot(None))
 
 mapper.map_imperatively(DirectoryWard, directory_wards)
 mapper.map_imperatively(Contribution, contributions)

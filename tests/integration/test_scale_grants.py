@@ -215,3 +215,21 @@ async def test_erasure_deletes_the_replays_linked_to_the_application_and_no_othe
         assert erased.status_code == 200
     assert sorted(k for (k,) in await fetch(settings, "SELECT key FROM idempotency_keys")) == ["two", "two-submit"]
     assert await fetch(settings, "SELECT 1 FROM application_replays WHERE application_id = $1", ids[0]) == []
+
+
+async def test_after_a_sweep_a_tick_reads_only_the_grants_paid_since(sample):
+    settings, _ = sample
+    march = date(2027, 3, 15)
+    assert await notices(settings, march)
+    # Two live grants now owe a report for 2026-27 again (reports are never taken back in the domain:
+    # this only shows which grants a tick reads): one paid again since the sweep, one not.
+    live = await fetch(
+        settings,
+        "SELECT r.application_id FROM monitoring_reports r JOIN applications a ON a.id = r.application_id "
+        "WHERE a.status IN ('accepted', 'paid', 'monitoring') ORDER BY r.application_id LIMIT 2",
+    )
+    await fetch(settings, "DELETE FROM scheduled_occurrences WHERE key LIKE $1 || '%'", live[0][0])
+    await fetch(settings, "DELETE FROM scheduled_occurrences WHERE key LIKE $1 || '%'", live[1][0])
+    await fetch(settings, "UPDATE tranches SET paid_at = now() WHERE application_id = $1", live[0][0])
+    raised = await notices(settings, march)
+    assert {application for _, application, _ in raised} == {live[0][0]}

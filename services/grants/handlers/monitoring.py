@@ -43,10 +43,9 @@ NOTICE_BATCH = 500
 # key: the rule of ``Application.monitoring_notices`` (live, paid by the year's 31 March, no report
 # for the year) in SQL, so a tick reads only what is due, through ``ix_applications_live``, the
 # tranches' and reports' application index and the occurrences' key, and never builds an Application.
-_OWED = text(
-    f"""
+_OWED = f"""
     SELECT a.id, a.fund_id, a.council FROM applications a
-    WHERE a.status IN ({", ".join(f"'{s}'" for s in sorted(LIVE))}) AND a.id > :after
+    WHERE a.status IN ({", ".join(f"'{s}'" for s in sorted(LIVE))}) AND a.id > :after {{paid_since}}
       AND EXISTS (SELECT 1 FROM tranches t
                   WHERE t.application_id = a.id AND t.status = 'paid' AND t.paid_at < :paid_before)
       AND NOT EXISTS (SELECT 1 FROM monitoring_reports r
@@ -54,6 +53,22 @@ _OWED = text(
       AND NOT EXISTS (SELECT 1 FROM scheduled_occurrences o
                       WHERE o.kind = :kind AND o.key = a.id || ':' || :year)
     ORDER BY a.id LIMIT :batch
+"""
+# Once a year's notices of a kind have been swept through every live grant, only a payment can make
+# another grant owe one (reports are never taken back; a grant never becomes live again), so a later
+# tick reads only the grants paid since the sweep began, through ``ix_tranches_paid_at``: its work is
+# what is due, not what exists. The margin covers a payment stamped before the sweep began but
+# committed after the sweep's query passed it.
+_EVERY_LIVE_GRANT = text(_OWED.format(paid_since=""))
+_PAID_SINCE = text(
+    _OWED.format(paid_since="AND a.id IN (SELECT p.application_id FROM tranches p WHERE p.paid_at >= :since)")
+)
+SWEEP_MARGIN = timedelta(minutes=10)
+_SWEPT = text("SELECT swept_at FROM monitoring_sweeps WHERE kind = :kind AND financial_year = :year")
+_SWEEP_DONE = text(
+    """
+    INSERT INTO monitoring_sweeps (kind, financial_year, swept_at) VALUES (:kind, :year, :at)
+    ON CONFLICT (kind, financial_year) DO UPDATE SET swept_at = excluded.swept_at
     """
 )
 
@@ -82,20 +97,14 @@ async def raise_monitoring_notices(
         event = ev.MonitoringReportDue if kind == "due" else ev.MonitoringReportOverdue
         # A payment counts for the year if it was made by 31 March in London: before midnight after it.
         paid_before = datetime.combine(year.ends_on + timedelta(days=1), time(), tzinfo=LONDON)
+        began = now()
+        swept = (await uow.connection.execute(_SWEPT, {"kind": occurrence, "year": year.label})).scalar()
+        query = _EVERY_LIVE_GRANT if swept is None else _PAID_SINCE
+        since = {} if swept is None else {"since": swept - SWEEP_MARGIN}
         after = ""
         while True:
-            rows = (
-                await uow.connection.execute(
-                    _OWED,
-                    {
-                        "after": after,
-                        "paid_before": paid_before,
-                        "year": year.label,
-                        "kind": occurrence,
-                        "batch": batch,
-                    },
-                )
-            ).all()
+            arguments = {"after": after, "paid_before": paid_before, "year": year.label, "kind": occurrence}
+            rows = (await uow.connection.execute(query, arguments | since | {"batch": batch})).all()
             noticed: list[tuple[str, str, str]] = []
             for application_id, fund_id, council in rows:
                 if not await uow.first_occurrence(occurrence, f"{application_id}:{year.label}"):
@@ -120,6 +129,8 @@ async def raise_monitoring_notices(
             if len(rows) < batch:
                 break
             after = rows[-1][0]
+        await uow.connection.execute(_SWEEP_DONE, {"kind": occurrence, "year": year.label, "at": began})
+        await uow.commit()
     return sorted(raised, key=lambda r: (r[1], r[0] != "due"))
 
 
