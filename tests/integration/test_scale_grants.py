@@ -19,13 +19,14 @@ from services.grants.app import definition as grants_definition
 from services.grants.clocks import SCHEDULER
 from services.grants.domain import Application, Fund, report_on
 from services.grants.handlers import raise_monitoring_notices
+from services.grants.open_data import awarded_grants, export_360giving, package, write_files
 from services.grants.reports import fund_report
 from services.grants.tables import applications, funds
-from shared.db import asyncpg_dsn, create_engine
+from shared.db import asyncpg_dsn, create_engine, session_factory
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
 from tests.bench.scale.dataset import Loaded, Scale, load
-from tests.support import running_service, token
+from tests.support import COUNCIL, running_service, token
 
 SAMPLE = Scale(factor=0.0004)  # 400 applications, 4,000 events of history
 TODAY = date(2026, 12, 2)
@@ -233,3 +234,19 @@ async def test_after_a_sweep_a_tick_reads_only_the_grants_paid_since(sample):
     await fetch(settings, "UPDATE tranches SET paid_at = now() WHERE application_id = $1", live[0][0])
     raised = await notices(settings, march)
     assert {application for _, application, _ in raised} == {live[0][0]}
+
+
+async def test_the_360giving_export_streams_in_chunks_and_writes_what_the_whole_package_would(sample, tmp_path):
+    settings, _ = sample
+    engine = create_engine(settings.db_url, pool_size=1)
+    try:
+        chunks = [part async for part in awarded_grants(session_factory(engine), COUNCIL, "360G-test", chunk=7)]
+    finally:
+        await engine.dispose()
+    grants = [grant for part in chunks for grant in part]
+    assert len(chunks) > 2 and all(len(part) <= 7 for part in chunks)
+    whole = write_files(package(grants, council=COUNCIL, issued=TODAY), tmp_path / "whole", COUNCIL)
+    streamed = await export_360giving(settings, COUNCIL, tmp_path / "streamed", "360G-test", TODAY)
+    assert streamed[2] == len(grants)
+    assert streamed[0].read_bytes() == whole[0].read_bytes()
+    assert streamed[1].read_bytes() == whole[1].read_bytes()

@@ -47,6 +47,7 @@ STATUSES = {
 }
 AWARDED = {"approved", "offered", "accepted", "paid", "monitoring", "closed"}
 LIVE = {"accepted", "paid", "monitoring"}
+DECIDED = AWARDED | {"rejected"}
 PAID = {"paid", "monitoring", "closed"}
 BIG_COUNCIL = "E08000018"  # Rotherham, the council of the benchmark's tokens: it holds the big fund
 BIG_FUND_SHARE = 0.2  # of every application: 200,000 at factor 1, the large fund
@@ -165,6 +166,8 @@ class _Rows:
                     created,
                     created,
                     created,
+                    "panel" if status in DECIDED else None,
+                    created + timedelta(days=30) if status in DECIDED else None,
                 )
             )
             if status in AWARDED:
@@ -252,6 +255,8 @@ COLUMNS = {
         "created_at",
         "submitted_at",
         "updated_at",
+        "decided_by",
+        "decided_at",
     ],
     "commitments": ("id", "application_id", "contribution_id", "amount_pence", "paid_pence", "released_pence"),
     "tranches": (
