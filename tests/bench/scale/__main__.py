@@ -16,12 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import resource
 import statistics
 import sys
+import tempfile
 import time
+import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -29,6 +33,7 @@ import httpx
 from services.grants.app import definition as grants_definition
 from services.grants.clocks import SCHEDULER
 from services.grants.handlers import raise_monitoring_notices
+from services.grants.open_data import export_360giving
 from shared.db import asyncpg_dsn, create_engine
 from shared.keyset import _encode
 from shared.migrations import drop_database, prepare_database
@@ -135,6 +140,15 @@ async def measure(db: Database, client: httpx.AsyncClient, requests: int, figure
     figures.add("commands per s", commands / wall)
     figures.add("command p99 ms", percentile(took, 99))
     figures.add("service CPU ms per command", cpu * 1000 / commands)
+    # The 360Giving export of the council's awards: its peak of Python memory must not grow with them.
+    with tempfile.TemporaryDirectory() as out:
+        tracemalloc.start()
+        start = time.perf_counter()
+        _, _, exported = await export_360giving(db.settings, BIG_COUNCIL, Path(out), "360G-bench", TODAY)
+        figures.add("360Giving export s", time.perf_counter() - start)
+        figures.add("360Giving export peak MB (tracemalloc)", tracemalloc.get_traced_memory()[1] / 1e6)
+        figures.add("360Giving grants exported", exported)
+        tracemalloc.stop()
     # The monitoring clock when nothing new is due: its whole work is finding that out.
     engine = create_engine(db.settings.db_url, pool_size=1)
     try:
@@ -181,7 +195,8 @@ def table(figures: dict[str, Figures], command: str) -> str:
     for name in empty.values:
         a, b = empty.median(name), loaded.median(name)
         lines.append(f"| {name} | {a:.2f} | {b:.2f} | {b / a if a else float('nan'):.2f}x |")
-    return "\n".join([*lines, "", f"command: `{command}`"])
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return "\n".join([*lines, "", f"command: `{command}`", f"peak RSS of the whole run: {rss:.0f} MB"])
 
 
 async def run(scale: Scale, rounds: int, requests: int) -> str:
