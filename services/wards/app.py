@@ -3,11 +3,8 @@ and its answer to ``wards.member_contacts``."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from services.wards import api, clocks, responders, tables
-from shared.service import Schedule, ServiceDefinition, create_app
-from shared.settings import Settings
+from services.wards import api, clocks, demo, responders, tables
+from shared.service import Schedule, ServiceDefinition
 
 definition = ServiceDefinition(
     name="wards",
@@ -17,14 +14,12 @@ definition = ServiceDefinition(
         "cadence. Publishes `wards.*` events; answers `wards.member_contacts`."
     ),
     metadata=tables.metadata,
+    port=8001,
     routers=api.routers,
     responders=[responders.ward_member_contacts_responder],
     schedules=[
         Schedule("reference-wards", clocks.load_reference_wards, every_seconds=3600),
         Schedule("meeting-cadence", clocks.meeting_cadence),
     ],
+    demo=demo.load_demo_data,
 )
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)
