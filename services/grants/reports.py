@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.domain import AWARDED, Fund
-from services.grants.domain.report import AwardLine, FunderLine, FundReport
+from services.grants.domain.report import AwardLine, FundReport, report_of
 
 # What each award keeps committed (awarded less what an underspend or withdrawal gave back), by theme,
 # and split evenly between its wards in code order, the leftover pennies to the first wards: what
@@ -45,16 +45,4 @@ async def fund_report(session: AsyncSession, fund: Fund) -> FundReport:
     themes: list[AwardLine] = []
     for line, key, awards, amount in await session.execute(_AWARD_LINES, {"fund_id": fund.id}):
         (themes if line == "theme" else wards).append(AwardLine(key, int(awards), int(amount)))
-    return FundReport(
-        fund_id=fund.id,
-        contributed_pence=fund.total_contributions_pence,
-        committed_pence=fund.committed_pence,
-        paid_pence=fund.paid_pence,
-        available_pence=fund.available_pence,
-        funders=[
-            FunderLine(c.id, c.funder_name, c.amount_pence, c.committed_pence, c.paid_pence, c.available_pence)
-            for c in fund.contributions
-        ],
-        by_ward=sorted(wards, key=lambda a: a.key),
-        by_theme=sorted(themes, key=lambda a: a.key),
-    )
+    return report_of(fund, sorted(wards, key=lambda a: a.key), sorted(themes, key=lambda a: a.key))
