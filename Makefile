@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 # `up`/`test`/`bench` need infra then install, in that order (infra installs uv).
 .NOTPARALLEL:
-.PHONY: help install infra tools up unit test demo docs lint bench cluster-up cluster-down
+.PHONY: help install infra tools up unit test demo docs lint bench bench-scale cluster-up cluster-down
 
 help: ## List the targets
 	@echo "Usage: make <target>   (e.g. make up, make test PYTEST_ARGS='-k grants -x')"
@@ -55,3 +55,7 @@ cluster-up: infra tools install ## Start a three-node RabbitMQ cluster behind HA
 
 cluster-down: ## Stop the three-node RabbitMQ cluster and HAProxy, and remove their data
 	$(RUN) python -m tests.cluster down
+
+SCALE ?= 0.1
+bench-scale: infra install ## Grants on an empty and a national-size database side by side (SCALE=1: 1M applications)
+	$(RUN) python -m tests.bench.scale --factor $(SCALE)

@@ -35,6 +35,7 @@ from shared.messaging.rpc import Procedure, Req, Resp, Responder, ResponderRunti
 from shared.messaging.topology import declare_topology, dlq_name
 from shared.metrics import prometheus_text, queue_depths, setup_metrics
 from shared.problems import install_problem_handlers
+from shared.retention import retention
 from shared.settings import Settings, settings_for
 from shared.telemetry import on_clock, setup_telemetry
 from shared.unit_of_work import Actor, UnitOfWork
@@ -142,7 +143,8 @@ class Runtime:
         relaying = self.relay.run_on_own_loop() if self.definition.relay_on_own_loop else self.relay.run()
         self.tasks.append(asyncio.create_task(relaying, name="outbox-relay"))
         self.tasks.append(asyncio.create_task(self._watch_queue_depths(), name="queue-watch"))
-        for schedule in self.definition.schedules:
+        kernel = Schedule("retention", retention, every_seconds=self.settings.retention_interval_seconds)
+        for schedule in (*self.definition.schedules, kernel):
             self.tasks.append(asyncio.create_task(self._every(schedule), name=f"schedule-{schedule.name}"))
 
     async def stop(self, *, grace_seconds: float = 10.0) -> None:

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     # Scheduler (time-driven events)
     scheduler_interval_seconds: float = 60.0
 
+    # Retention of the kernel tables' history: shared/retention.py says why each window is safe.
+    retention_outbox_days: float = Field(default=7, gt=0)
+    retention_inbox_days: float = Field(default=30, gt=0)
+    retention_idempotency_hours: float = Field(default=48, gt=0)
+    retention_audit_days: float = Field(default=2192, gt=0)
+    retention_batch: int = Field(default=1000, ge=1)
+    retention_interval_seconds: float = Field(default=300, gt=0)
+
     # Where the other services listen (used by the CLI and the demo); by default each registered
     # service on this machine at its own port (which imports every service: set it in production).
     service_urls: dict[str, str] = Field(default_factory=registry.default_urls)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+import textwrap
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -230,14 +232,12 @@ def _at(grant: dict[str, Any], path: tuple[str | int, ...]) -> Any:
 def flatten(grants: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """The grants as 360Giving's flattened table: column titles, then one row per grant."""
     columns = _columns(grants)
-    rows = []
-    for grant in grants:
-        row = []
-        for _, path in columns:
-            value = _at(grant, path)
-            row.append(format(Decimal(str(value)), "f") if isinstance(value, int | float) else str(value))
-        rows.append(row)
-    return [title for title, _ in columns], rows
+    return [title for title, _ in columns], [_row(grant, columns) for grant in grants]
+
+
+def _row(grant: dict[str, Any], columns: Sequence[tuple[str, tuple[str | int, ...]]]) -> list[str]:
+    values = (_at(grant, path) for _, path in columns)
+    return [format(Decimal(str(v)), "f") if isinstance(v, int | float) else str(v) for v in values]
 
 
 def write_files(document: dict[str, Any], out: Path, council: str) -> tuple[Path, Path]:
@@ -255,22 +255,41 @@ def write_files(document: dict[str, Any], out: Path, council: str) -> tuple[Path
 # --- Reading the grants database ------------------------------------------------------------------
 
 
-async def awarded_grants(sessions: async_sessionmaker[AsyncSession], council: str, prefix: str) -> list[dict[str, Any]]:
-    """Every award of the council's funds, oldest decision first, as 360Giving grants."""
+# Grants read and written this many at a time: memory holds one chunk, whatever the council's size.
+EXPORT_CHUNK = 1000
+
+
+async def awarded_grants(
+    sessions: async_sessionmaker[AsyncSession], council: str, prefix: str, *, chunk: int = EXPORT_CHUNK
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every award of the council's funds, oldest decision first, as 360Giving grants, ``chunk`` at a
+    time from a server-side cursor (each chunk's child rows loaded with it, then let go)."""
     async with sessions() as session:
-        awards: Iterable[Application] = (
-            await session.scalars(
-                select(Application)
-                .where(applications.c.council == council, applications.c.status.in_(list(AWARDED)))
-                .order_by(applications.c.decided_at, applications.c.id)
-            )
-        ).all()
         fund_by_id = {f.id: f for f in (await session.scalars(select(Fund).where(funds.c.council == council))).all()}
         ward_names: dict[str, str] = {
             code: name
             for code, name in await session.execute(select(directory_wards.c.gss_code, directory_wards.c.name))
         }
-        return [grant_record(a, fund_by_id[a.fund_id], ward_names, prefix) for a in awards]
+        awards = await session.stream_scalars(
+            select(Application)
+            .where(applications.c.council == council, applications.c.status.in_(list(AWARDED)))
+            .order_by(applications.c.decided_at, applications.c.id)
+            .execution_options(yield_per=chunk)
+        )
+        async for part in awards.partitions():
+            yield [grant_record(a, fund_by_id[a.fund_id], ward_names, prefix) for a in part]
+            for application in part:
+                session.expunge(application)
+
+
+def _outputs(out: Path, council: str) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    return out / f"360giving-{council}.json", out / f"360giving-{council}.csv"
+
+
+def _indented(grant: dict[str, Any]) -> str:
+    """A grant as ``json.dumps(package, indent=2)`` writes it inside the package's ``grants`` list."""
+    return textwrap.indent(json.dumps(grant, indent=2, ensure_ascii=False), "    ")
 
 
 async def export_360giving(
@@ -278,20 +297,50 @@ async def export_360giving(
 ) -> tuple[Path, Path, int]:
     """Write ``360giving-<council>.json`` and ``.csv`` into ``out``; returns both paths and the grant count.
 
-    Raises ``LookupError`` when the council has no awards: a 360Giving package holds at least one grant.
+    Streams: the JSON package is written grant by grant (the same bytes as ``write_files``), and the
+    grants are kept in a temporary file of JSON lines until the CSV's columns (as many funders and
+    locations as the widest grant has) are known. Raises ``LookupError`` when the council has no
+    awards: a 360Giving package holds at least one grant.
     """
-    engine = create_engine(settings.db_url)
+    json_path, csv_path = _outputs(out, council)
+    head = package([], council=council, issued=issued or today_in_london())
+    del head["grants"]
+    count, funders, locations = 0, 1, 1
+    engine = create_engine(settings.db_url, pool_size=1)
     try:
-        grants = await awarded_grants(
-            session_factory(engine), council, normalise_prefix(prefix or default_prefix(council))
-        )
+        with (
+            json_path.open("w", encoding="utf-8") as document,
+            tempfile.TemporaryFile("w+", encoding="utf-8") as lines,
+        ):
+            document.write('{\n  "grants": [\n')
+            grants = awarded_grants(
+                session_factory(engine), council, normalise_prefix(prefix or default_prefix(council))
+            )
+            async for part in grants:
+                for grant in part:
+                    document.write((",\n" if count else "") + _indented(grant))
+                    lines.write(json.dumps(grant, ensure_ascii=False) + "\n")
+                    funders = max(funders, len(grant["fundingOrganization"]))
+                    locations = max(locations, len(grant["beneficiaryLocation"]))
+                    count += 1
+            tail = json.dumps(head, indent=2, ensure_ascii=False)[1:]  # the package's other members
+            document.write("\n  ],\n" + tail.lstrip("\n") + "\n")
+            if not count:
+                raise LookupError(f"council {council} has no awarded grants to publish")
+            lines.seek(0)
+            widest: dict[str, Any] = {"fundingOrganization": [{}] * funders, "beneficiaryLocation": [{}] * locations}
+            columns = _columns([widest])
+            with csv_path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow([title for title, _ in columns])
+                for line in lines:
+                    writer.writerow(_row(json.loads(line), columns))
+    except LookupError:
+        json_path.unlink(missing_ok=True)
+        raise
     finally:
         await engine.dispose()
-    if not grants:
-        raise LookupError(f"council {council} has no awarded grants to publish")
-    document = package(grants, council=council, issued=issued or today_in_london())
-    json_path, csv_path = write_files(document, out, council)
-    return json_path, csv_path, len(grants)
+    return json_path, csv_path, count
 
 
 async def write_360giving(settings: Settings, council: str, out: Path, prefix: str | None = None) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -25,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import composite, registry, relationship
 
 from services.grants.domain import (
+    LIVE,
     Application,
     Commitment,
     Conflict,
@@ -57,7 +59,7 @@ funds = Table(
     "funds",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("council", String(9), nullable=False, index=True),
+    Column("council", String(9), nullable=False),
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     Column("themes", JSONB, nullable=False),
@@ -98,9 +100,9 @@ applications = Table(
     "applications",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("fund_id", Id, ForeignKey("funds.id"), nullable=False, index=True),
-    Column("council", String(9), nullable=False, index=True),
-    Column("applicant", String(200), nullable=False, index=True),
+    Column("fund_id", Id, ForeignKey("funds.id"), nullable=False),
+    Column("council", String(9), nullable=False),
+    Column("applicant", String(200), nullable=False),
     Column("organisation_name", String(200), nullable=False),
     Column("organisation_type", String(30), nullable=False),
     # Personal data: NULL once erased on request (see personal_data_erased_at).
@@ -115,7 +117,7 @@ applications = Table(
     Column("amount_awarded_pence", BigInteger),
     Column("ward_codes", JSONB, nullable=False),
     Column("theme", String(200), nullable=False),
-    Column("status", String(20), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
     Column("recommendation_reasons", Text),
     Column("decision_reasons", Text),
     Column("decided_by", String(200)),
@@ -129,6 +131,46 @@ applications = Table(
     Column("submitted_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
     CheckConstraint("amount_requested_pence > 0", name="amount_requested_positive"),
+)
+
+# Each list's order is an index, so a page costs the same at row 1 and row 1,000,000 (keyset
+# pagination: see shared/keyset.py); the leading column is the list's filter.
+Index("ix_funds_council_created", funds.c.council, funds.c.created_at, funds.c.id)
+Index("ix_applications_fund_created", applications.c.fund_id, applications.c.created_at, applications.c.id)
+Index("ix_applications_council_created", applications.c.council, applications.c.created_at, applications.c.id)
+Index(
+    "ix_applications_council_status_created",
+    applications.c.council,
+    applications.c.status,
+    applications.c.created_at,
+    applications.c.id,
+)
+Index("ix_applications_applicant_created", applications.c.applicant, applications.c.created_at, applications.c.id)
+# The live grants (domain LIVE), the only ones the monitoring clock reads: a small index of a large table.
+Index(
+    "ix_applications_live",
+    applications.c.id,
+    postgresql_where=applications.c.status.in_(sorted(LIVE)),
+)
+
+# When the monitoring clock last swept every live grant for a kind of notice and a financial year:
+# after that it reads only the grants paid since (services/grants/handlers/monitoring.py).
+monitoring_sweeps = Table(
+    "monitoring_sweeps",
+    metadata,
+    Column("kind", String(100), primary_key=True),
+    Column("financial_year", String(7), primary_key=True),
+    Column("swept_at", DateTime(timezone=True), nullable=False),
+)
+
+# The stored replays of POSTs about an application (kernel ``idempotency_keys``), so that erasing the
+# applicant's contact deletes them by key rather than by searching every stored response.
+application_replays = Table(
+    "application_replays",
+    metadata,
+    Column("application_id", Id, primary_key=True),
+    Column("principal", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
 )
 
 monitoring_reports = Table(
@@ -201,6 +243,7 @@ tranches = Table(
     Column("paid_at", DateTime(timezone=True)),
     CheckConstraint("amount_pence > 0", name="amount_positive"),
 )
+Index("ix_tranches_paid_at", tranches.c.paid_at, postgresql_where=tranches.c.paid_at.isnot(None))
 
 mapper.map_imperatively(DirectoryWard, directory_wards)
 mapper.map_imperatively(Contribution, contributions)

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
 
 from services.grants import handlers
 from services.grants.api.access import ApplicantOrOfficer, Officer
+from services.grants.api.replays import link_replay, replays_of_the_application
 from services.grants.api.schemas import ApplicationIn, ApplicationOut, ApplicationPatch
 from services.grants.domain import AWARDED, Application
 from services.grants.tables import applications
 from shared.auth import Authenticated
-from shared.http import Page, PageParams, fetch_page, make_page, page_params
+from shared.http import Page
+from shared.keyset import KeysetParams, fetch_keyset_page, keyset_params
 from shared.service import RuntimeDep
 
-router = APIRouter(prefix="/v1", tags=["grants"])
+router = APIRouter(prefix="/v1", tags=["grants"], dependencies=[Depends(replays_of_the_application)])
 
 
 @router.post(
@@ -29,11 +31,13 @@ router = APIRouter(prefix="/v1", tags=["grants"])
 async def post_application(
     fund_id: str,
     body: ApplicationIn,
+    request: Request,
     runtime: RuntimeDep,
     principal: ApplicantOrOfficer,
 ) -> ApplicationOut:
     async with runtime.uow(principal.actor) as uow:
         application = await handlers.draft_application(uow, principal, fund_id, body.details())
+    await link_replay(request, application.id)
     return ApplicationOut.of(application, principal)
 
 
@@ -44,7 +48,7 @@ async def post_application(
 async def list_applications(
     runtime: RuntimeDep,
     principal: Authenticated,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Annotated[KeysetParams, Depends(keyset_params)],
     fund_id: str | None = None,
     application_status: Annotated[str | None, Query(alias="status")] = None,
 ) -> Page[ApplicationOut]:
@@ -58,8 +62,8 @@ async def list_applications(
     if application_status:
         query = query.where(applications.c.status == application_status)
     async with runtime.sessions() as session:
-        rows = await fetch_page(session, query.order_by(applications.c.created_at, applications.c.id), page)
-    return make_page([ApplicationOut.of(a, principal) for a in rows], page)
+        rows, cursor = await fetch_keyset_page(session, query, (applications.c.created_at, applications.c.id), page)
+    return Page[ApplicationOut](items=[ApplicationOut.of(a, principal) for a in rows], next_cursor=cursor)
 
 
 @router.get("/applications/{application_id}", summary="One application")

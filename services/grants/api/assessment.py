@@ -4,14 +4,15 @@ recommended, and decided by the panel.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from services.grants import handlers
 from services.grants.api.access import ForumMember, Officer, OfficerOrForumMember
+from services.grants.api.replays import replays_of_the_application
 from services.grants.api.schemas import ApplicationOut, ConflictIn, DecisionIn, RecommendationIn, ScoreIn
 from shared.service import RuntimeDep
 
-router = APIRouter(prefix="/v1", tags=["grants"])
+router = APIRouter(prefix="/v1", tags=["grants"], dependencies=[Depends(replays_of_the_application)])
 
 
 @router.post("/applications/{application_id}/assessment", summary="Start the forum's assessment")

@@ -10,10 +10,12 @@ from sqlalchemy import select
 from services.grants import handlers
 from services.grants.api.access import CouncilStaff, Officer
 from services.grants.api.schemas import FundIn, FundOut, FundReportOut
-from services.grants.domain import Application, Contribution, Fund, report_on
-from services.grants.tables import applications, funds
+from services.grants.domain import Contribution, Fund
+from services.grants.reports import fund_report
+from services.grants.tables import funds
 from shared.auth import Authenticated
-from shared.http import Page, PageParams, fetch_page, make_page, page_params
+from shared.http import Page
+from shared.keyset import KeysetParams, fetch_keyset_page, keyset_params
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["grants"])
@@ -35,7 +37,7 @@ async def post_fund(body: FundIn, runtime: RuntimeDep, principal: Officer) -> Fu
 async def list_funds(
     runtime: RuntimeDep,
     principal: Authenticated,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Annotated[KeysetParams, Depends(keyset_params)],
     fund_status: Annotated[Literal["draft", "open", "closed"] | None, Query(alias="status")] = None,
 ) -> Page[FundOut]:
     query = select(Fund).where(funds.c.council == principal.council)
@@ -44,8 +46,9 @@ async def list_funds(
     if fund_status:
         query = query.where(funds.c.status == fund_status)
     async with runtime.sessions() as session:
-        rows = await fetch_page(session, query.order_by(funds.c.created_at.desc(), funds.c.id), page)
-    return make_page([FundOut.of(f) for f in rows], page)
+        # Newest first: the index (council, created_at, id) read backwards.
+        rows, cursor = await fetch_keyset_page(session, query, (funds.c.created_at, funds.c.id), page, descending=True)
+    return Page[FundOut](items=[FundOut.of(f) for f in rows], next_cursor=cursor)
 
 
 @router.get("/funds/{fund_id}", summary="One fund, with its contributions and totals")
@@ -76,6 +79,5 @@ async def get_report(
 ) -> FundReportOut:
     async with runtime.uow(principal.actor) as uow:
         fund = await handlers.load_fund(uow, principal, fund_id)
-        awarded = (await uow.session.scalars(select(Application).where(applications.c.fund_id == fund.id))).all()
-        report = report_on(fund, awarded)
+        report = await fund_report(uow.session, fund)
     return FundReportOut.model_validate(report, from_attributes=True)

@@ -4,16 +4,17 @@ and reviewed by an officer.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from services.grants import handlers
 from services.grants.api.access import ApplicantOrOfficer, Officer
+from services.grants.api.replays import replays_of_the_application
 from services.grants.api.schemas import ApplicationOut, MonitoringReportIn, MonitoringReportOut, ReviewIn
 from services.grants.domain import MonitoringReport
 from shared.auth import Authenticated
 from shared.service import RuntimeDep
 
-router = APIRouter(prefix="/v1", tags=["grants"])
+router = APIRouter(prefix="/v1", tags=["grants"], dependencies=[Depends(replays_of_the_application)])
 
 
 @router.post("/applications/{application_id}/monitoring", summary="Start monitoring a paid grant")

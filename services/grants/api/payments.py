@@ -4,14 +4,15 @@ approved and paid by finance; an underspend cancels the tranches left.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from services.grants import handlers
 from services.grants.api.access import ApplicantOrOfficer, Finance, Officer, OfficerOrFinance
+from services.grants.api.replays import replays_of_the_application
 from services.grants.api.schemas import ApplicationOut, CancellationIn, OfferIn
 from shared.service import RuntimeDep
 
-router = APIRouter(prefix="/v1", tags=["grants"])
+router = APIRouter(prefix="/v1", tags=["grants"], dependencies=[Depends(replays_of_the_application)])
 
 
 @router.post("/applications/{application_id}/offer", summary="Offer the award on conditions, in tranches")

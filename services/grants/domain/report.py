@@ -58,6 +58,15 @@ def report_on(fund: Fund, applications: Iterable[Application]) -> FundReport:
         for code, share in zip(codes, apportion(amount, [1] * len(codes)), strict=True):
             line = wards.setdefault(code, [0, 0])
             line[0], line[1] = line[0] + 1, line[1] + share
+    return report_of(
+        fund,
+        [AwardLine(k, n, a) for k, (n, a) in sorted(wards.items())],
+        [AwardLine(k, n, a) for k, (n, a) in sorted(themes.items())],
+    )
+
+
+def report_of(fund: Fund, by_ward: list[AwardLine], by_theme: list[AwardLine]) -> FundReport:
+    """The fund's report from its award lines (however they were summed): its funders are its own."""
     return FundReport(
         fund_id=fund.id,
         contributed_pence=fund.total_contributions_pence,
@@ -68,6 +77,6 @@ def report_on(fund: Fund, applications: Iterable[Application]) -> FundReport:
             FunderLine(c.id, c.funder_name, c.amount_pence, c.committed_pence, c.paid_pence, c.available_pence)
             for c in fund.contributions
         ],
-        by_ward=[AwardLine(k, n, a) for k, (n, a) in sorted(wards.items())],
-        by_theme=[AwardLine(k, n, a) for k, (n, a) in sorted(themes.items())],
+        by_ward=by_ward,
+        by_theme=by_theme,
     )

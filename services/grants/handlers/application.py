@@ -106,6 +106,16 @@ async def withdraw_application(uow: UnitOfWork, principal: Principal, applicatio
     return await change_application(uow, principal, application_id, "withdraw", withdraw, applicant_may=True)
 
 
+# The application's stored replays, found through their links (services/grants/api/replays.py).
+_ERASE_REPLAYS = text(
+    """
+    WITH links AS (DELETE FROM application_replays WHERE application_id = :id RETURNING principal, key)
+    DELETE FROM idempotency_keys k USING links
+    WHERE k.principal = links.principal AND k.key = links.key AND k.body IS NOT NULL
+    """
+)
+
+
 async def erase_personal_data(uow: UnitOfWork, principal: Principal, application_id: str) -> Application:
     """Forget the applicant's contact; the grant, its ledger and its history stay.
 
@@ -115,10 +125,7 @@ async def erase_personal_data(uow: UnitOfWork, principal: Principal, application
     application, fund = await load_application(uow, principal, application_id, lock=True)
     at = now()
     application.erase_personal_data(principal.subject, at)
-    await uow.session.execute(
-        text("DELETE FROM idempotency_keys WHERE position(convert_to(:id, 'UTF8') in body) > 0"),
-        {"id": application.id},
-    )
+    await uow.session.execute(_ERASE_REPLAYS, {"id": application.id})
     uow.emit(
         ev.ApplicationPersonalDataErased(application_id=application.id, fund_id=fund.id, erased_at=at),
         subject=application.id,
