@@ -1,39 +1,15 @@
-"""The grants service, wired: its HTTP API, its ward directory consumer and its two daily clocks.
-
-The clocks run every scheduler interval but act on dates (Europe/London): funds open and close on
-their dates, and live grants are told once a year that their monitoring report is due, then overdue.
-"""
+"""The grants service, wired: its HTTP API, its ward directory consumer, its RPC answer and its two daily clocks."""
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 
-from services.grants import api, handlers, tables
-from services.grants.domain import DEFAULT_REPORT_NOTICE_DAYS
-from services.grants.handlers import SCHEDULER, ward_directory
-from shared.calendar import today_in_london
-from shared.service import Runtime, Schedule, ServiceDefinition, create_app
+from services.grants import api, tables
+from services.grants.clocks import funds_on_their_dates, monitoring_notices
+from services.grants.consumers import ward_directory
+from services.grants.responders import grantee_contact_responder
+from shared.service import Schedule, ServiceDefinition, create_app
 from shared.settings import Settings
-
-
-def report_notice_days() -> int:
-    """Days before 31 March that report-due is raised (``COHESION_GRANTS_REPORT_NOTICE_DAYS``, default 30)."""
-    return int(os.environ.get("COHESION_GRANTS_REPORT_NOTICE_DAYS", DEFAULT_REPORT_NOTICE_DAYS))
-
-
-async def funds_on_their_dates(runtime: Runtime) -> None:
-    """Open draft funds whose opening date has come; close open funds past their closing date."""
-    async with runtime.uow(SCHEDULER) as uow:
-        await handlers.open_and_close_funds(uow, today_in_london())
-
-
-async def monitoring_notices(runtime: Runtime) -> None:
-    """Raise ``grants.monitoring.report_due.v1`` / ``report_overdue.v1``, once per grant and financial year."""
-    async with runtime.uow(SCHEDULER) as uow:
-        await handlers.raise_monitoring_notices(uow, today_in_london(), report_notice_days())
-
 
 definition = ServiceDefinition(
     name="grants",
@@ -44,9 +20,9 @@ definition = ServiceDefinition(
         "open-data export. Publishes `grants.*` events."
     ),
     metadata=tables.metadata,
-    routers=[api.router],
+    routers=api.routers,
     consumers=[ward_directory],
-    responders=[handlers.grantee_contact_responder],
+    responders=[grantee_contact_responder],
     schedules=[
         Schedule("fund-dates", funds_on_their_dates),
         Schedule("monitoring-notices", monitoring_notices),

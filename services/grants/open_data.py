@@ -33,7 +33,7 @@ from services.grants.domain import (
     Application,
     Fund,
 )
-from services.grants.tables import applications, funds, known_wards
+from services.grants.tables import applications, directory_wards, funds
 from shared.calendar import LONDON, today_in_london
 from shared.db import create_engine, session_factory
 from shared.settings import Settings
@@ -267,7 +267,8 @@ async def awarded_grants(sessions: async_sessionmaker[AsyncSession], council: st
         ).all()
         fund_by_id = {f.id: f for f in (await session.scalars(select(Fund).where(funds.c.council == council))).all()}
         ward_names: dict[str, str] = {
-            code: name for code, name in await session.execute(select(known_wards.c.gss_code, known_wards.c.name))
+            code: name
+            for code, name in await session.execute(select(directory_wards.c.gss_code, directory_wards.c.name))
         }
         return [grant_record(a, fund_by_id[a.fund_id], ward_names, prefix) for a in awards]
 

@@ -29,8 +29,8 @@ from services.grants.domain import (
     Commitment,
     Conflict,
     Contribution,
+    DirectoryWard,
     Fund,
-    KnownWard,
     MonitoringReport,
     Organisation,
     Score,
@@ -43,7 +43,8 @@ mapper = registry(metadata=metadata)
 
 Id = String(36)
 
-known_wards = Table(
+# The ward directory (grants' copy of the wards); the table keeps the name it was created with.
+directory_wards = Table(
     "known_wards",
     metadata,
     Column("gss_code", String(9), primary_key=True),
@@ -201,7 +202,7 @@ tranches = Table(
     CheckConstraint("amount_pence > 0", name="amount_positive"),
 )
 
-mapper.map_imperatively(KnownWard, known_wards)
+mapper.map_imperatively(DirectoryWard, directory_wards)
 mapper.map_imperatively(Contribution, contributions)
 mapper.map_imperatively(
     Fund,

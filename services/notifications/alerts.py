@@ -4,7 +4,7 @@
 - a monitoring report due: the grantee's contact, asked of grants (``grants.grantee_contact``);
 - a ward behind on its meetings: the ward's members, asked of wards (``wards.member_contacts``).
 
-The fan-out consumer only notes the alert (``handlers.note_alert``); this job asks for the
+The fan-out consumer only notes the alert (``consumers.note_alert``); this job asks for the
 recipients outside any database transaction, then queues the emails in one. An answer that
 cannot be had now (the other service is restarting) is asked for again with backoff; an
 answer that there is nobody to tell (no such partner, a contact erased on request) is final
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, text
 
@@ -30,6 +30,7 @@ from services.notifications.messages import (
     report_due_email,
 )
 from services.notifications.tables import partners
+from shared import calendar
 from shared.events import Envelope, decode_envelope
 from shared.messaging.rpc import NotFound, RpcError
 from shared.procedures import GRANTEE_CONTACT, WARD_MEMBER_CONTACTS, GranteeContactRequest, WardMemberContactsRequest
@@ -101,7 +102,7 @@ async def recipients_of(runtime: Runtime, alert_kind: str, event: Envelope, link
 
 async def address_alerts(runtime: Runtime, links: Links, *, limit: int = 50) -> int:
     """Find the recipients of every alert that is due; returns how many alerts were settled now."""
-    now = datetime.now(UTC)
+    now = calendar.now()
     async with runtime.engine.begin() as conn:
         claimed = (await conn.execute(_CLAIM, {"now": now, "limit": limit})).all()
         if claimed:
@@ -121,7 +122,7 @@ async def address_alerts(runtime: Runtime, links: Links, *, limit: int = 50) -> 
             alert = await uow.session.get(Alert, alert_id, with_for_update=True)
             if alert is None or alert.status != "addressing":
                 continue
-            now = datetime.now(UTC)
+            now = calendar.now()
             if retry is not None:
                 if alert.ask_again_later(retry, now):
                     log.warning("alert %s: recipients not known yet (%s); asking again later", alert.id, retry)

@@ -1,4 +1,5 @@
-"""Where webhooks may go: the address classifier, and the HTTP client that enforces it at connect time.
+"""Where webhooks may go: the address classifier, the HTTP client that enforces it at connect time, and the
+signed request (Standard Webhooks) each attempt sends.
 
 A URL checked only at registration can later resolve to an internal address
 (DNS rebinding), so the client resolves the host at every new connection,
@@ -16,15 +17,31 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from opentelemetry.propagate import inject
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from standardwebhooks.webhooks import Webhook
 from yarl import URL
+
+from services.notifications.domain import AttemptResult
+from services.notifications.handover import Dispatch
+from services.notifications.settings import WebhookSettings
+from shared import calendar
+from shared.events import CLOUDEVENTS_CONTENT_TYPE
+from shared.metrics import WEBHOOK_LATENCY, status_class
+from shared.telemetry import span_from
+
+log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -269,3 +286,89 @@ class WebhookClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+# --- The request: signed per Standard Webhooks ---------------------------------------
+
+EXCERPT_BYTES = 500
+USER_AGENT = "Cohesion-Webhooks/1.0"
+
+
+def signature_header(secrets: tuple[str, ...] | list[str], msg_id: str, timestamp: datetime, body: bytes) -> str:
+    """``webhook-signature``: one ``v1,<base64>`` per secret in force, space-separated."""
+    data = body.decode("utf-8")
+    return " ".join(Webhook(secret).sign(msg_id, timestamp, data) for secret in secrets)
+
+
+def webhook_headers(dispatch: Dispatch, timestamp: datetime) -> dict[str, str]:
+    """The request's headers, with the current span's ``traceparent`` (the delivery span, when sending)."""
+    headers = {
+        "content-type": CLOUDEVENTS_CONTENT_TYPE,
+        "user-agent": USER_AGENT,
+        "webhook-id": dispatch.delivery_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+        "webhook-signature": signature_header(dispatch.secrets, dispatch.delivery_id, timestamp, dispatch.body),
+    }
+    inject(headers)
+    return headers
+
+
+def new_client(config: WebhookSettings, *, production: bool) -> WebhookClient:
+    # Not instrumented as a span of its own per request: the "webhook deliver" span already holds the
+    # outcome, and webhook_headers carries its traceparent.
+    return WebhookClient(
+        allowed_hosts=config.allowed_hosts,
+        require_https=production,
+        timeout_seconds=config.timeout_seconds,
+        limit=config.max_in_flight,
+        limit_per_host=config.per_endpoint_concurrency,
+        excerpt_bytes=EXCERPT_BYTES,
+    )
+
+
+async def post_signed(client: WebhookClient, dispatch: Dispatch) -> AttemptResult:
+    """POST the CloudEvent, signed, inside a span continuing the event's trace."""
+    started_at = calendar.now()
+    clock = time.perf_counter()
+    with span_from(
+        dispatch.traceparent,
+        "webhook deliver",
+        SpanKind.INTERNAL,
+        **{
+            "cloudevents.event_id": dispatch.event_id,
+            "cloudevents.event_type": dispatch.event_type,
+            "cohesion.delivery_id": dispatch.delivery_id,
+            "cohesion.subscription_id": dispatch.subscription_id,
+        },
+    ) as span:
+        try:
+            answer = await client.post(dispatch.url, dispatch.body, webhook_headers(dispatch, started_at))
+            span.set_attribute("http.response.status_code", answer.status_code)
+            result = AttemptResult(
+                started_at=started_at,
+                latency_ms=_elapsed_ms(clock),
+                status_code=answer.status_code,
+                response_excerpt=answer.excerpt,
+                retry_after=answer.retry_after,
+            )
+        except Exception as exc:  # any failure is still an attempt: recorded and retried, never lost
+            error = _attempt_error(dispatch, exc)
+            span.set_status(Status(StatusCode.ERROR, error))
+            result = AttemptResult(started_at=started_at, latency_ms=_elapsed_ms(clock), error=error[:500])
+    WEBHOOK_LATENCY.record(result.latency_ms, {"status_class": status_class(result.status_code)})
+    return result
+
+
+def _attempt_error(dispatch: Dispatch, exc: Exception) -> str:
+    """What an attempt that got no answer records as its error."""
+    if isinstance(exc, EndpointRefused):
+        return f"refused: {exc}"
+    if isinstance(exc, TimeoutError):
+        return f"timeout: {type(exc).__name__}"
+    if not isinstance(exc, aiohttp.ClientError):
+        log.error("delivery %s failed unexpectedly", dispatch.delivery_id, exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _elapsed_ms(clock: float) -> int:
+    return int((time.perf_counter() - clock) * 1000)

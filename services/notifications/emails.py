@@ -22,7 +22,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -33,8 +33,9 @@ from sqlalchemy import select, text
 from services.notifications.domain import AttemptResult, Subscription, latest_digest_period
 from services.notifications.handlers import compile_digest, record_email_attempt, suppress_delivery
 from services.notifications.messages import Links
-from services.notifications.settings import EmailSettings
+from services.notifications.settings import EmailSettings, channels_of
 from services.notifications.tables import subscriptions
+from shared import calendar
 from shared.service import Runtime
 from shared.telemetry import span_from
 from shared.unit_of_work import Actor
@@ -146,7 +147,7 @@ class EmailSender:
         task.add_done_callback(done)
 
     async def claim(self, limit: int) -> list[Outgoing]:
-        now = datetime.now(UTC)
+        now = calendar.now()
         async with self.runtime.engine.begin() as conn:
             rows = (await conn.execute(_CLAIM, {"now": now, "limit": limit})).mappings().all()
             batch = [Outgoing(**{k: row[k] for k in Outgoing.__dataclass_fields__}) for row in rows]
@@ -172,7 +173,7 @@ class EmailSender:
 
     async def send(self, outgoing: Outgoing) -> AttemptResult:
         """One SMTP conversation, inside a span continuing the event's trace."""
-        started_at = datetime.now(UTC)
+        started_at = calendar.now()
         clock = time.perf_counter()
         config = self.config
         with span_from(
@@ -212,9 +213,9 @@ def _elapsed_ms(clock: float) -> int:
     return int((time.perf_counter() - clock) * 1000)
 
 
-async def run_email_sender(runtime: Runtime, config: EmailSettings) -> None:
-    """The long-running email loop (started from a schedule; it returns only if it fails)."""
-    await EmailSender(runtime, config).run()
+async def send_emails(runtime: Runtime) -> None:
+    """The email worker's loop, with the settings of the service it runs in; returns only if it fails."""
+    await EmailSender(runtime, channels_of(runtime).email).run()
 
 
 async def send_due_digests(runtime: Runtime, links: Links, now: datetime | None = None) -> int:
@@ -222,7 +223,7 @@ async def send_due_digests(runtime: Runtime, links: Links, now: datetime | None 
 
     Returns how many digests were queued now (a period with no events queues none).
     """
-    now = now or datetime.now(UTC)
+    now = now or calendar.now()
     async with runtime.sessions() as session:
         candidates = (
             await session.scalars(

@@ -5,7 +5,7 @@ leased, in its own transaction, and the worker starts sending it the moment
 that transaction commits: no NOTIFY, no claim. Should the process die first,
 the lease runs out and any worker claims the delivery as usual (same
 ``webhook-id``). A delivery the worker has no room for is inserted due, and
-claimed.
+claimed. A delivery inserted due wakes the workers through ``DELIVERIES_CHANNEL``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from services.notifications.worker import DeliveryWorker
+    from services.notifications.workers import DeliveryWorker
+
+# A delivery left due (not handed over) wakes the webhook workers on this channel (LISTEN/NOTIFY)
+# once its transaction commits, rather than at their next poll.
+DELIVERIES_CHANNEL = "cohesion_webhook_deliveries"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import random
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
@@ -34,7 +34,8 @@ from sqlalchemy import text
 
 from services.notifications.domain import AttemptResult, Subscription
 from services.notifications.handlers import record_publish_attempt
-from services.notifications.settings import QueueSettings
+from services.notifications.settings import QueueSettings, channels_of
+from shared import calendar
 from shared.events import CLOUDEVENTS_CONTENT_TYPE
 from shared.messaging.management import ManagementApi, vhost_of
 from shared.service import Runtime
@@ -193,7 +194,7 @@ class QueuePublisher:
                 await asyncio.sleep(self.config.poll_seconds)
 
     async def claim(self, limit: int) -> list[Publication]:
-        now = datetime.now(UTC)
+        now = calendar.now()
         async with self.runtime.engine.begin() as conn:
             rows = (await conn.execute(_CLAIM, {"now": now, "limit": limit})).mappings().all()
             batch = [
@@ -224,7 +225,7 @@ class QueuePublisher:
             log.exception("recording the publish of delivery %s failed", publication.delivery_id)
 
     async def publish(self, publication: Publication) -> AttemptResult:
-        started_at = datetime.now(UTC)
+        started_at = calendar.now()
         clock = asyncio.get_running_loop().time()
         key = routing_key(publication.subscription_id, publication.event_type)
         error: str | None = None
@@ -258,6 +259,6 @@ class QueuePublisher:
         return AttemptResult(started_at, latency_ms, error=error)
 
 
-async def run_queue_publisher(runtime: Runtime, config: QueueSettings) -> None:
-    """The long-running loop (started from a schedule; it returns only if it fails)."""
-    await QueuePublisher(runtime, config).run()
+async def publish_to_partner_queues(runtime: Runtime) -> None:
+    """The queue worker's loop, with the settings of the service it runs in; returns only if it fails."""
+    await QueuePublisher(runtime, channels_of(runtime).queues).run()

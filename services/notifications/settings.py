@@ -1,4 +1,5 @@
-"""Settings of the webhook delivery (prefix ``COHESION_WEBHOOK_``) and of the email channel (``COHESION_EMAIL_``).
+"""Settings of the webhook delivery (prefix ``COHESION_WEBHOOK_``), of the email channel (``COHESION_EMAIL_``)
+and of partners' own queues (``COHESION_PARTNER_QUEUE_``), and how a running service holds them.
 
 Lists may be given as JSON (``["a","b"]``) or comma-separated (``127.0.0.1,::1``).
 """
@@ -6,6 +7,7 @@ Lists may be given as JSON (``["a","b"]``) or comma-separated (``127.0.0.1,::1``
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -13,6 +15,10 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.notifications.domain import RetrySchedule
+from services.notifications.handover import Handover
+from services.notifications.messages import Links
+from shared.service import Runtime, ServiceDefinition
+from shared.settings import Settings
 
 
 def split_list(value: Any) -> Any:
@@ -145,3 +151,30 @@ class QueueSettings(BaseSettings):
     @property
     def retry_schedule(self) -> RetrySchedule:
         return RetrySchedule(delays=tuple(self.retry_delays_seconds), jitter=self.retry_jitter)
+
+
+@dataclass(frozen=True)
+class NotificationsDefinition(ServiceDefinition):
+    """The service's definition with the settings of its channels: what runs in it (routes, workers,
+    clocks) reads them through the runtime (``channels_of``); tests give short retries, an
+    allow-listed 127.0.0.1, a test SMTP port."""
+
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    queues: QueueSettings = field(default_factory=QueueSettings)
+    # One per process: fan-out hands its new webhook deliveries to the worker running beside it.
+    handover: Handover = field(default_factory=Handover)
+
+
+def channels_of(runtime: Runtime) -> NotificationsDefinition:
+    """The notifications definition the runtime runs, with its channels' settings."""
+    definition = runtime.definition
+    if not isinstance(definition, NotificationsDefinition):
+        raise TypeError(f"{definition.name} is not the notifications service")
+    return definition
+
+
+def links_for(settings: Settings, email: EmailSettings) -> Links:
+    """Where the links in emails point: the public API of this service, and of each publishing service."""
+    urls = settings.service_urls
+    return Links(notifications=email.public_api_url or urls.get("notifications", Links.notifications), services=urls)

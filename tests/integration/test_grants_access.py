@@ -9,6 +9,7 @@ import pytest
 
 from tests.integration.test_grants_api import (
     BOSTON_CASTLE,
+    COUNCIL,
     KEPPEL,
     MARKS,
     Grants,
@@ -340,3 +341,37 @@ async def test_another_councils_staff_and_partners_see_none_of_rotherhams_funds_
         404,
         "Fund not found",
     )
+
+
+# --- Records that are not there -------------------------------------------------------------------
+
+
+async def test_a_missing_fund_application_tranche_or_report_is_a_404_naming_only_what_is_missing(grants):
+    """The handlers refuse with the domain's not-found errors; each answer names the record and nothing more."""
+    fund = await open_fund(grants, quorum=1)
+    grant = await awarded(grants, fund["id"], amount_pence=50_000, pay=True)
+    url = f"/v1/applications/{grant['id']}"
+    # The grant is paid, so approving any tranche is also an illegal move: the missing tranche is said first.
+    missing = {
+        "Fund not found": await grants.client.get("/v1/funds/no-such-fund", headers=grants.officer),
+        "Application not found": await grants.client.get("/v1/applications/no-such-app", headers=grants.officer),
+        "Tranche not found": await grants.client.post(f"{url}/tranches/9/approve", headers=finance(grants)),
+        "Monitoring report not found": await grants.client.post(
+            f"{url}/monitoring-reports/no-such-report/review", json={"outcome": "accepted"}, headers=grants.officer
+        ),
+    }
+    details = {
+        "Fund not found": f"No fund no-such-fund in council {COUNCIL}.",
+        "Application not found": f"No application no-such-app for you in {COUNCIL}.",
+        "Tranche not found": f"Application {grant['id']} has no tranche 9.",
+        "Monitoring report not found": f"Application {grant['id']} has no monitoring report no-such-report.",
+    }
+    for title, response in missing.items():
+        problem = assert_problem(response, 404, title)
+        assert problem == {
+            "type": f"https://cohesion.example/problems/{title.lower().replace(' ', '-')}",
+            "title": title,
+            "status": 404,
+            "detail": details[title],
+            "instance": response.request.url.path,
+        }

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from services.grants import handlers
 from services.grants.app import definition as grants_definition
-from services.grants.handlers import SCHEDULER
+from services.grants.clocks import SCHEDULER
 from services.wards.app import definition as wards_definition
 from shared.calendar import FinancialYear, today_in_london
 from tests.integration.test_grants_api import (

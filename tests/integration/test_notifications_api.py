@@ -89,6 +89,7 @@ async def test_another_council_sees_nothing_and_only_officers_register_partners(
             headers=token(settings, "officer"),
         )
         assert again.status_code == 409
+        assert again.json()["title"] == "Partner exists" and f"already partner {police}" in again.json()["detail"]
 
 
 async def test_bad_patterns_and_urls_are_refused_naming_the_problem(settings_for_test):

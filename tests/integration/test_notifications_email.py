@@ -24,10 +24,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
-from services.notifications.app import links_for, make_definition
+from services.notifications.app import make_definition
 from services.notifications.domain import LONDON
 from services.notifications.emails import send_due_digests
-from services.notifications.settings import EmailSettings
+from services.notifications.settings import EmailSettings, links_for
 from tests.integration.test_notifications_webhooks import (
     Endpoint,
     Received,

@@ -223,6 +223,12 @@ async def test_rotating_credentials_stops_the_old_password_and_revoking_takes_th
             await aio_pika.connect(partner_url(new))
         again = await client.post(f"/v1/subscriptions/{sub['id']}:enable", headers=partner)
         assert again.status_code == 409 and "subscribe again" in again.text
+        rotate_revoked = await client.post(f"/v1/subscriptions/{sub['id']}/queue-credentials:rotate", headers=partner)
+        assert rotate_revoked.status_code == 409
+        assert (rotate_revoked.json()["title"], rotate_revoked.json()["current_state"]) == (
+            "Subscription disabled",
+            "disabled",
+        )
 
         later = application_submitted()
         await publish(amqp_url, later)

@@ -21,10 +21,10 @@ from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 
 from services.notifications.app import make_definition
-from services.notifications.handlers import FAN_OUT, fan_out
+from services.notifications.consumers import FAN_OUT, fan_out
 from services.notifications.handover import Handover
 from services.notifications.settings import WebhookSettings
-from services.notifications.worker import DeliveryWorker
+from services.notifications.workers import DeliveryWorker
 from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE, Envelope, decode_envelope, new_envelope
 from shared.events.catalogue.actions import MilestoneCompleted
 from shared.events.catalogue.grants import ApplicationSubmitted

@@ -14,8 +14,10 @@ from services.notifications.domain import (
     Delivery,
     EventFacts,
     IllegalState,
+    NotAQueueSubscription,
     RetrySchedule,
     Subscription,
+    SubscriptionDisabled,
     delivery_id_for,
     new_secret,
     parse_retry_after,
@@ -283,6 +285,21 @@ def test_enabling_an_active_subscription_is_refused_naming_its_state():
     with pytest.raises(IllegalState) as refused:
         sub.enable()
     assert refused.value.current == "active"
+    # A broken rule of the one family: the API answers 409 naming the state, as it always has.
+    assert (refused.value.status, refused.value.facts["current_state"]) == (409, "active")
     sub.disable("gone", NOW)
     sub.enable()
     assert sub.status == "active" and sub.disabled_reason is None
+
+
+def test_queue_credentials_change_only_on_an_active_queue_subscription():
+    with pytest.raises(NotAQueueSubscription) as not_a_queue:
+        subscription().check_queue_access_may_change()
+    assert not_a_queue.value.status == 409 and "is a webhook" in not_a_queue.value.detail
+    queue = subscription(channel="amqp", url=None)
+    queue.check_queue_access_may_change()
+    queue.disable("revoked", NOW)
+    with pytest.raises(SubscriptionDisabled) as disabled:
+        queue.check_queue_access_may_change()
+    assert disabled.value.status == 409 and disabled.value.facts == {"current_state": "disabled"}
+    assert "(revoked)" in disabled.value.detail

@@ -8,7 +8,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from services.notifications.domain import new_secret
-from services.notifications.worker import Dispatch, webhook_headers
+from services.notifications.egress import webhook_headers
+from services.notifications.handover import Dispatch
 
 BODY = b'{"specversion":"1.0","id":"e1","type":"grants.fund.opened.v1","data":{"fund_id":"f1"}}'
 

@@ -1,4 +1,10 @@
-"""The webhook delivery worker: claims due deliveries, signs and POSTs them, records every attempt.
+"""The service's long-running workers (``WORKERS``), and the webhook delivery worker itself.
+
+A worker loops for as long as the service runs, unlike a clock (``clocks.py``), which checks
+once and returns. There is one per channel: webhooks (here), email (``emails.EmailSender``)
+and partners' own queues (``partner_queues.QueuePublisher``).
+
+The webhook delivery worker claims due deliveries, signs and POSTs them, records every attempt.
 
 A claim is a short transaction (``FOR UPDATE SKIP LOCKED``) that leases the
 delivery by pushing its ``next_attempt_at`` past the request's timeout, so
@@ -32,34 +38,27 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import aiohttp
 import asyncpg
-from opentelemetry.propagate import inject
-from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import text
-from standardwebhooks.webhooks import Webhook
 
 from services.notifications.domain import AttemptResult, secrets_in_force
-from services.notifications.egress import EndpointRefused, WebhookClient
-from services.notifications.handlers import DELIVERIES_CHANNEL, record_attempt, record_attempts
-from services.notifications.handover import Dispatch, Handover
+from services.notifications.egress import WebhookClient, new_client, post_signed
+from services.notifications.emails import send_emails
+from services.notifications.handlers import record_attempt, record_attempts
+from services.notifications.handover import DELIVERIES_CHANNEL, Dispatch, Handover
 from services.notifications.messages import Links
-from services.notifications.settings import WebhookSettings
+from services.notifications.partner_queues import publish_to_partner_queues
+from services.notifications.settings import WebhookSettings, channels_of
+from shared import calendar
 from shared.db import asyncpg_dsn
-from shared.events import CLOUDEVENTS_CONTENT_TYPE
-from shared.metrics import WEBHOOK_LATENCY, status_class
-from shared.service import Runtime
-from shared.telemetry import span_from
+from shared.service import Runtime, Schedule
 from shared.unit_of_work import Actor
 
 log = logging.getLogger(__name__)
 
-EXCERPT_BYTES = 500
-USER_AGENT = "Cohesion-Webhooks/1.0"
 # At most this many attempts are stored in one transaction.
 RECORD_BATCH = 200
 WORKER_ACTOR = Actor("system:webhook-delivery")
@@ -98,38 +97,6 @@ _LEASE = text(
     RETURNING id
     """
 )
-
-
-def signature_header(secrets: tuple[str, ...] | list[str], msg_id: str, timestamp: datetime, body: bytes) -> str:
-    """``webhook-signature``: one ``v1,<base64>`` per secret in force, space-separated."""
-    data = body.decode("utf-8")
-    return " ".join(Webhook(secret).sign(msg_id, timestamp, data) for secret in secrets)
-
-
-def webhook_headers(dispatch: Dispatch, timestamp: datetime) -> dict[str, str]:
-    """The request's headers, with the current span's ``traceparent`` (the delivery span, when sending)."""
-    headers = {
-        "content-type": CLOUDEVENTS_CONTENT_TYPE,
-        "user-agent": USER_AGENT,
-        "webhook-id": dispatch.delivery_id,
-        "webhook-timestamp": str(int(timestamp.timestamp())),
-        "webhook-signature": signature_header(dispatch.secrets, dispatch.delivery_id, timestamp, dispatch.body),
-    }
-    inject(headers)
-    return headers
-
-
-def new_client(config: WebhookSettings, *, production: bool) -> WebhookClient:
-    # Not instrumented as a span of its own per request: the "webhook deliver" span already holds the
-    # outcome, and webhook_headers carries its traceparent.
-    return WebhookClient(
-        allowed_hosts=config.allowed_hosts,
-        require_https=production,
-        timeout_seconds=config.timeout_seconds,
-        limit=config.max_in_flight,
-        limit_per_host=config.per_endpoint_concurrency,
-        excerpt_bytes=EXCERPT_BYTES,
-    )
 
 
 class DeliveryWorker:
@@ -286,7 +253,7 @@ class DeliveryWorker:
         task.add_done_callback(done)
 
     async def claim(self, limit: int) -> list[Dispatch]:
-        now = datetime.now(UTC)
+        now = calendar.now()
         per_endpoint = self.config.per_endpoint_concurrency
         full = [s for s, n in self.in_flight.items() if n >= per_endpoint]
         async with self.runtime.engine.begin() as conn:
@@ -390,52 +357,19 @@ class DeliveryWorker:
 
     async def send(self, dispatch: Dispatch) -> AttemptResult:
         """POST the CloudEvent, signed, inside a span continuing the event's trace."""
-        started_at = datetime.now(UTC)
-        clock = time.perf_counter()
-        with span_from(
-            dispatch.traceparent,
-            "webhook deliver",
-            SpanKind.INTERNAL,
-            **{
-                "cloudevents.event_id": dispatch.event_id,
-                "cloudevents.event_type": dispatch.event_type,
-                "cohesion.delivery_id": dispatch.delivery_id,
-                "cohesion.subscription_id": dispatch.subscription_id,
-            },
-        ) as span:
-            try:
-                answer = await self.client.post(dispatch.url, dispatch.body, webhook_headers(dispatch, started_at))
-                span.set_attribute("http.response.status_code", answer.status_code)
-                result = AttemptResult(
-                    started_at=started_at,
-                    latency_ms=_elapsed_ms(clock),
-                    status_code=answer.status_code,
-                    response_excerpt=answer.excerpt,
-                    retry_after=answer.retry_after,
-                )
-            except Exception as exc:  # any failure is still an attempt: recorded and retried, never lost
-                error = _attempt_error(dispatch, exc)
-                span.set_status(Status(StatusCode.ERROR, error))
-                result = AttemptResult(started_at=started_at, latency_ms=_elapsed_ms(clock), error=error[:500])
-        WEBHOOK_LATENCY.record(result.latency_ms, {"status_class": status_class(result.status_code)})
-        return result
+        return await post_signed(self.client, dispatch)
 
 
-def _attempt_error(dispatch: Dispatch, exc: Exception) -> str:
-    """What an attempt that got no answer records as its error."""
-    if isinstance(exc, EndpointRefused):
-        return f"refused: {exc}"
-    if isinstance(exc, TimeoutError):
-        return f"timeout: {type(exc).__name__}"
-    if not isinstance(exc, aiohttp.ClientError):
-        log.error("delivery %s failed unexpectedly", dispatch.delivery_id, exc_info=exc)
-    return f"{type(exc).__name__}: {exc}"
+async def deliver_webhooks(runtime: Runtime) -> None:
+    """The webhook delivery loop, handed new deliveries by this process's fan-out; returns only if it fails."""
+    channels = channels_of(runtime)
+    await DeliveryWorker(runtime, channels.webhooks, handover=channels.handover).run()
 
 
-def _elapsed_ms(clock: float) -> int:
-    return int((time.perf_counter() - clock) * 1000)
-
-
-async def run_delivery_worker(runtime: Runtime, config: WebhookSettings, handover: Handover | None = None) -> None:
-    """The long-running delivery loop (started from a schedule; it returns only if it fails)."""
-    await DeliveryWorker(runtime, config, handover=handover).run()
+# The runtime has no kind of task for a worker yet: each runs as a Schedule, which starts it, and
+# starts it again a second after it stops (it returns only if it fails).
+WORKERS: tuple[Schedule, ...] = (
+    Schedule("webhook-delivery", deliver_webhooks, every_seconds=1.0),
+    Schedule("email-delivery", send_emails, every_seconds=1.0),
+    Schedule("queue-delivery", publish_to_partner_queues, every_seconds=1.0),
+)
