@@ -23,6 +23,7 @@ definition = ServiceDefinition(
     schedules=[
         Schedule("reference-wards", clocks.load_reference_wards, every_seconds=3600),
         Schedule("meeting-cadence", clocks.meeting_cadence),
+        Schedule("quarterly-updates-overdue", clocks.quarterly_updates_overdue),
     ],
 )
 
