@@ -30,8 +30,9 @@ SCHEDULER = Actor("system:wards-scheduler")
 REFERENCE_WARDS = Path(__file__).parent / "reference" / "rotherham-wards-wd24.csv"
 
 REFERENCE_SET_IN_FORCE_FROM = date(2021, 5, 6)
-"""Rotherham's WD24 wards were first elected on 6 May 2021 (The Rotherham (Electoral Changes) Order 2018,
-its elections postponed a year); so they share the ward budgets from 2022-23."""
+"""Rotherham's present wards were first elected on 6 May 2021, after the boundary review (the all-out
+elections were postponed a year); so they share the ward budgets from 2022-23. A council corrects it with
+``PUT /v1/boundary-sets/{code}``: the reference load records the set only if it is not there."""
 
 
 def read_reference_wards(path: Path = REFERENCE_WARDS) -> list[Ward]:

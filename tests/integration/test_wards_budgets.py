@@ -418,6 +418,12 @@ async def test_a_member_pools_their_own_clf_into_the_ward_budget_and_the_money_k
     # An officer records the pooling another member agreed.
     await wards.ok("POST", f"/v1/budgets/{their_clf['id']}/pool", wards.officer, {"amount_pence": 100_000})
     assert (await wards.budget(BOSTON_CASTLE, "revenue"))["total_pence"] == 260_000
+    # The ward budget's pooled money keeps its origin: whose CLF, how much.
+    origins = await wards.ok("GET", f"/v1/budgets/{revenue['id']}/poolings", me)
+    assert [(p["from_budget_id"], p["member_id"], p["amount_pence"]) for p in origins] == [
+        (my_clf["id"], mine["id"], 40_000),
+        (their_clf["id"], theirs["id"], 100_000),
+    ]
 
 
 # --- A meeting's decisions are its spend requests -----------------------------------------------------

@@ -34,6 +34,7 @@ from services.wards.handlers import (
     boundary_sets_of,
     budget_of,
     pool_clf,
+    poolings_of,
     record_boundary_set,
     set_year_budgets,
     utilisation,
@@ -150,6 +151,15 @@ async def get_budget(budget_id: str, runtime: RuntimeDep, principal: StaffOrWard
         budget = await budget_of(session, principal.council, budget_id)
     ensure_own_ward(own_wards(principal), budget.gss_code, "reads the budgets")
     return BudgetOut.of(budget)
+
+
+@router.get("/budgets/{budget_id}/poolings", summary="CLF money pooled into or out of a budget: its origin")
+async def list_poolings(budget_id: str, runtime: RuntimeDep, principal: StaffOrWardMember) -> list[PoolingOut]:
+    async with runtime.sessions() as session:
+        budget = await budget_of(session, principal.council, budget_id)
+        ensure_own_ward(own_wards(principal), budget.gss_code, "reads the budgets")
+        poolings = await poolings_of(session, budget)
+    return [PoolingOut.of(p) for p in poolings]
 
 
 @router.post("/budgets/{budget_id}/pool", summary="Pool CLF money into the ward's revenue budget")

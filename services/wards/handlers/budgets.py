@@ -28,7 +28,15 @@ from services.wards.domain import (
     share_evenly,
     year_budgets,
 )
-from services.wards.tables import boundary_sets, budget_sharings, budget_years, ward_budgets, ward_members, wards
+from services.wards.tables import (
+    boundary_sets,
+    budget_poolings,
+    budget_sharings,
+    budget_years,
+    ward_budgets,
+    ward_members,
+    wards,
+)
 from shared.calendar import FinancialYear, now
 from shared.events.catalogue import wards as ev
 from shared.unit_of_work import UnitOfWork
@@ -317,6 +325,16 @@ async def pool_clf(
     uow.audit("wards.budget.pool", pooling.id, from_budget_id=clf.id, amount_pence=amount_pence)
     await uow.commit()
     return pooling
+
+
+async def poolings_of(session: AsyncSession, budget: Budget) -> list[Pooling]:
+    """The CLF money pooled into or out of a budget, oldest first: where a ward budget's pooled money came from."""
+    query = (
+        select(Pooling)
+        .where((budget_poolings.c.to_budget_id == budget.id) | (budget_poolings.c.from_budget_id == budget.id))
+        .order_by(budget_poolings.c.pooled_at, budget_poolings.c.id)
+    )
+    return list((await session.scalars(query)).all())
 
 
 # --- Utilisation ----------------------------------------------------------------------------------
