@@ -1,11 +1,11 @@
-"""The wards service, wired: its routers, its clocks (the reference-wards load and the meeting cadence)
-and its answer to ``wards.member_contacts``."""
+"""The wards service, wired: its routers, its consumer of grants' awards (for place profiles), its clocks
+(the reference-wards load, the meeting cadence, overdue quarterly updates) and its RPC answers."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.wards import api, clocks, responders, tables
+from services.wards import api, clocks, consumers, responders, tables
 from shared.service import Schedule, ServiceDefinition, create_app
 from shared.settings import Settings
 
@@ -14,11 +14,13 @@ definition = ServiceDefinition(
     title="Cohesion — wards",
     description=(
         "Wards, their boundary sets and neighbourhood working: elected members, ward meetings and their "
-        "cadence, devolved budgets (CLF, ward revenue and capital) and their spending. Publishes `wards.*` "
-        "events; answers `wards.member_contacts` and `wards.spend_contacts`."
+        "cadence, devolved budgets (CLF, ward revenue and capital) and their spending; localities, clusters, "
+        "ward plans, quarterly updates, resident engagement, public place profiles and the annual report on "
+        "neighbourhood working. Publishes `wards.*` events; consumes grants' awards; answers `wards.member_contacts` and `wards.spend_contacts`."
     ),
     metadata=tables.metadata,
     routers=api.routers,
+    consumers=consumers.CONSUMERS,
     responders=[responders.ward_member_contacts_responder, responders.spend_contacts_responder],
     schedules=[
         Schedule("reference-wards", clocks.load_reference_wards, every_seconds=3600),

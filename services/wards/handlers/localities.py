@@ -208,7 +208,7 @@ async def change_cluster(
         cluster.leave(gss_code, on)
     await _save_memberships(uow.session, cluster)
     uow.emit(
-        ev.ClusterMembershipChanged(cluster_id=cluster.id, gss_code=gss_code, change=change, on=on),  # type: ignore[arg-type]
+        ev.ClusterMembershipChanged(cluster_id=cluster.id, gss_code=gss_code, change=change, on=on),
         subject=cluster.id,
         council=council,
     )
