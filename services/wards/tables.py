@@ -440,3 +440,15 @@ ward_grants = Table(
     Column("theme", String(200)),
     Index("ix_ward_grants_gss_code", "gss_code"),
 )
+
+# What grants said happened to an award after it was made (paid, cut short, withdrawn), kept per application
+# so that an outcome handled before its award (the consumer handles events concurrently) is still applied.
+grant_outcomes = Table(
+    "grant_outcomes",
+    metadata,
+    Column("application_id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("amount_paid_pence", Pence, nullable=False),
+    Column("amount_awarded_pence", Pence),
+)

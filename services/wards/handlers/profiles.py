@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.wards.domain import CommunityAsset, PlaceProfile, UnknownProfile, WardGrant
 from services.wards.handlers.wards import ward_of
-from services.wards.tables import community_assets, place_profiles, ward_grants
+from services.wards.tables import community_assets, grant_outcomes, place_profiles, ward_grants, wards
 from shared.events.catalogue import wards as ev
 from shared.unit_of_work import UnitOfWork
 
@@ -114,30 +114,88 @@ async def place_profile_of(
 
 
 # --- Grants awarded in a ward, from grants' events ------------------------------------------------
+# Events about one application are handled one at a time (a transaction-scoped advisory lock on its id), and
+# an outcome is kept whether or not its award has arrived, so the order they are handled in does not matter.
+
+_STATUS_RANK = {"awarded": 0, "paid": 1, "withdrawn": 2}
+
+
+async def _one_at_a_time(session: AsyncSession, application_id: str) -> None:
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(application_id, 0))))
 
 
 async def grant_awarded(session: AsyncSession, grant: WardGrant) -> None:
+    """A grant awarded for a ward of the event's council (a code of another council's is left alone)."""
+    ward_council = await session.scalar(select(wards.c.local_authority_gss).where(wards.c.gss_code == grant.gss_code))
+    if ward_council != grant.council:
+        return
+    await _one_at_a_time(session, grant.application_id)
+    outcome = (
+        await session.execute(
+            select(grant_outcomes).where(
+                grant_outcomes.c.application_id == grant.application_id, grant_outcomes.c.council == grant.council
+            )
+        )
+    ).one_or_none()
     values: dict[str, Any] = {
         "council": grant.council,
         "fund_id": grant.fund_id,
         "amount_awarded_pence": grant.amount_awarded_pence,
+        "amount_paid_pence": 0,
         "awarded_on": grant.awarded_on,
         "status": grant.status,
         "title": grant.title,
         "recipient_name": grant.recipient_name,
         "theme": grant.theme,
     }
+    if outcome is not None:
+        values |= {"status": outcome.status, "amount_paid_pence": outcome.amount_paid_pence}
+        if outcome.amount_awarded_pence is not None:
+            values["amount_awarded_pence"] = outcome.amount_awarded_pence
     await session.execute(
         insert(ward_grants)
-        .values(application_id=grant.application_id, gss_code=grant.gss_code, amount_paid_pence=0, **values)
+        .values(application_id=grant.application_id, gss_code=grant.gss_code, **values)
         .on_conflict_do_update(index_elements=["application_id", "gss_code"], set_=values)
     )
 
 
-async def grant_changed(session: AsyncSession, council: str, application_id: str, **values: Any) -> None:
-    """A grant already in a ward's profile was paid, withdrawn or cut short: every ward it benefits is told."""
+async def grant_changed(
+    session: AsyncSession,
+    council: str,
+    application_id: str,
+    *,
+    status: str,
+    amount_paid_pence: int = 0,
+    amount_awarded_pence: int | None = None,
+) -> None:
+    """A grant was paid, withdrawn or cut short: kept for the application, and applied to every ward it
+    benefits. A withdrawal is final; what was paid only grows."""
+    await _one_at_a_time(session, application_id)
+    before = (
+        await session.execute(select(grant_outcomes).where(grant_outcomes.c.application_id == application_id))
+    ).one_or_none()
+    if before is not None:
+        if _STATUS_RANK[before.status] > _STATUS_RANK[status]:
+            status = before.status
+        amount_paid_pence = max(amount_paid_pence, before.amount_paid_pence)
+        if amount_awarded_pence is None:
+            amount_awarded_pence = before.amount_awarded_pence
+    values: dict[str, Any] = {
+        "council": council,
+        "status": status,
+        "amount_paid_pence": amount_paid_pence,
+        "amount_awarded_pence": amount_awarded_pence,
+    }
+    await session.execute(
+        insert(grant_outcomes)
+        .values(application_id=application_id, **values)
+        .on_conflict_do_update(index_elements=["application_id"], set_=values)
+    )
+    change: dict[str, Any] = {"status": status, "amount_paid_pence": amount_paid_pence}
+    if amount_awarded_pence is not None:
+        change["amount_awarded_pence"] = amount_awarded_pence
     await session.execute(
         update(ward_grants)
         .where(ward_grants.c.application_id == application_id, ward_grants.c.council == council)
-        .values(**values)
+        .values(**change)
     )

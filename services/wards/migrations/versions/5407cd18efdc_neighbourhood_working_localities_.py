@@ -1,8 +1,8 @@
 """neighbourhood working: localities, clusters, plans, updates, engagement, places
 
-Revision ID: 06cb9cb4817f
+Revision ID: 5407cd18efdc
 Revises: d5c38eca6778
-Create Date: 2026-12-02 10:55:42.213350
+Create Date: 2026-12-02 11:13:20.906769
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '06cb9cb4817f'
+revision: str = '5407cd18efdc'
 down_revision: str | None = 'd5c38eca6778'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -43,6 +43,14 @@ def upgrade() -> None:
     sa.Column('theme', sa.String(length=200), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('council', 'theme', name=op.f('pk_council_themes'))
+    )
+    op.create_table('grant_outcomes',
+    sa.Column('application_id', sa.String(length=36), nullable=False),
+    sa.Column('council', sa.String(length=9), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('amount_paid_pence', sa.BigInteger(), nullable=False),
+    sa.Column('amount_awarded_pence', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('application_id', name=op.f('pk_grant_outcomes'))
     )
     op.create_table('locality_champions',
     sa.Column('council', sa.String(length=9), nullable=False),
@@ -206,6 +214,7 @@ def downgrade() -> None:
     op.drop_index('ix_ward_grants_gss_code', table_name='ward_grants')
     op.drop_table('ward_grants')
     op.drop_table('locality_champions')
+    op.drop_table('grant_outcomes')
     op.drop_table('council_themes')
     op.drop_index(op.f('ix_clusters_council'), table_name='clusters')
     op.drop_table('clusters')
