@@ -2,7 +2,9 @@
 
 - an overdue milestone: the action's lead partner, from the partner directory;
 - a monitoring report due: the grantee's contact, asked of grants (``grants.grantee_contact``);
-- a ward behind on its meetings: the ward's members, asked of wards (``wards.member_contacts``).
+- a ward behind on its meetings: the ward's members, asked of wards (``wards.member_contacts``);
+- a ward spend request awaiting approval: the council's approvers; decided (approved or refused): the
+  ward's members; both asked of wards (``wards.spend_contacts``).
 
 The fan-out consumer only notes the alert (``consumers.note_alert``); this job asks for the
 recipients outside any database transaction, then queues the emails in one. An answer that
@@ -28,12 +30,21 @@ from services.notifications.messages import (
     cadence_behind_email,
     milestone_overdue_email,
     report_due_email,
+    spend_awaiting_approval_email,
+    spend_decided_email,
 )
 from services.notifications.tables import partners
 from shared import calendar
 from shared.events import Envelope, decode_envelope
 from shared.messaging.rpc import NotFound, RpcError
-from shared.procedures import GRANTEE_CONTACT, WARD_MEMBER_CONTACTS, GranteeContactRequest, WardMemberContactsRequest
+from shared.procedures import (
+    GRANTEE_CONTACT,
+    SPEND_CONTACTS,
+    WARD_MEMBER_CONTACTS,
+    GranteeContactRequest,
+    SpendContactsRequest,
+    WardMemberContactsRequest,
+)
 from shared.service import Runtime
 from shared.unit_of_work import Actor
 
@@ -96,6 +107,26 @@ async def recipients_of(runtime: Runtime, alert_kind: str, event: Envelope, link
         found = [Recipient(m.email, wording) for m in answer.members if m.email]
         if not found:
             raise NobodyToTell(f"ward {ward} has no members with an email address")
+        return found
+    if alert_kind in ("spend_awaiting_approval", "spend_decided"):
+        request_id = str(event.data.get("spend_request_id") or event.subject)
+        contacts = await runtime.call(
+            SPEND_CONTACTS, SpendContactsRequest(council=event.council, spend_request_id=request_id)
+        )
+        link = f"{api_url}/spend-requests/{request_id}"
+        if alert_kind == "spend_awaiting_approval":
+            wording, people, nobody = (
+                spend_awaiting_approval_email(summary, api_url=link),
+                contacts.approvers,
+                "approver",
+            )
+        else:
+            wording, people, nobody = spend_decided_email(summary, api_url=link), contacts.members, "member"
+        found = [Recipient(p.email, wording) for p in people if p.email]
+        if not found:
+            raise NobodyToTell(
+                f"council {event.council} has no {nobody} of ward {contacts.gss_code} with an email address"
+            )
         return found
     raise NobodyToTell(f"no alert of kind {alert_kind!r}")
 

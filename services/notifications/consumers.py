@@ -2,8 +2,9 @@
 
 - ``notifications.fan-out``: each event (but notifications' own) becomes a delivery for every
   active subscription it matches; new webhook deliveries go straight to this process's worker.
-- ``notifications.alerts``: an overdue milestone, a monitoring report due or a ward behind on its
-  meetings is noted as an alert, whose recipients ``alerts.address_alerts`` finds later.
+- ``notifications.alerts``: an overdue milestone, a monitoring report due, a ward behind on its
+  meetings, or a ward spend request awaiting approval or decided is noted as an alert, whose
+  recipients ``alerts.address_alerts`` finds later.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ ALERT_KINDS: dict[str, AlertKind] = {
     "actions.milestone.overdue.v1": "milestone_overdue",
     "grants.monitoring.report_due.v1": "report_due",
     "wards.ward.meetings_behind.v1": "cadence_behind",
+    "wards.spend_request.requested.v1": "spend_awaiting_approval",
+    "wards.spend_request.approved.v1": "spend_decided",
+    "wards.spend_request.refused.v1": "spend_decided",
 }
 # The fan-out binds to every other service's events, never to ``notifications.#``: each delivery
 # publishes an event of its own, and binding ``#`` would bring every one of them back through the
@@ -74,7 +78,8 @@ def consumers(email: EmailSettings, handover: Handover) -> list[Consumer]:
             tuple(ALERT_KINDS),
             note_alert,
             description="Events someone must be emailed about: an overdue milestone (its lead partner), a "
-            "monitoring report due (the grantee), a ward behind on its meetings (the ward's members).",
+            "monitoring report due (the grantee), a ward behind on its meetings (the ward's members), a ward "
+            "spend request awaiting approval (the council's approvers) or decided (the ward's members).",
         ),
     ]
 

@@ -195,6 +195,35 @@ def cadence_behind_email(event: EventSummary, *, api_url: str) -> Wording:
     return Wording(f"[Cohesion] Ward meetings behind schedule — {ward}", body + SIGN_OFF)
 
 
+def spend_awaiting_approval_email(event: EventSummary, *, api_url: str) -> Wording:
+    ward = str(event.data.get("gss_code") or "")
+    body = "\n".join(
+        [
+            f"A spend request of {ward} ward awaits your approval.",
+            "",
+            *key_fields(event.data),
+            "",
+            f"Approve or refuse it: {api_url}",
+        ]
+    )
+    return Wording(f"[Cohesion] Ward spend request awaiting approval — {ward}", body + SIGN_OFF)
+
+
+def spend_decided_email(event: EventSummary, *, api_url: str) -> Wording:
+    ward = str(event.data.get("gss_code") or "")
+    decision = "approved" if event.type.startswith("wards.spend_request.approved.") else "refused"
+    body = "\n".join(
+        [
+            f"A spend request of {ward} ward was {decision}.",
+            "",
+            *key_fields(event.data),
+            "",
+            f"The request: {api_url}",
+        ]
+    )
+    return Wording(f"[Cohesion] Ward spend request {decision} — {ward}", body + SIGN_OFF)
+
+
 def _date(value: Any) -> str:
     try:
         return date.fromisoformat(str(value)).strftime("%d %B %Y")

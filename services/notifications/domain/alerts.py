@@ -13,7 +13,7 @@ from services.notifications.domain.deliveries import DELIVERY_NAMESPACE
 if TYPE_CHECKING:
     from services.notifications.domain.subscriptions import Partner
 
-AlertKind = Literal["milestone_overdue", "report_due", "cadence_behind"]
+AlertKind = Literal["milestone_overdue", "report_due", "cadence_behind", "spend_awaiting_approval", "spend_decided"]
 AlertStatus = Literal["addressing", "addressed", "no_recipient"]
 
 # Finding recipients may mean asking another service; if it cannot answer now, ask again after

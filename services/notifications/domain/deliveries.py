@@ -23,7 +23,16 @@ if TYPE_CHECKING:
 # suppressed: the address is on the suppression list, so nothing was sent.
 DeliveryStatus = Literal["pending", "succeeded", "failed", "exhausted", "queued", "digested", "suppressed"]
 # What a delivery carries: one event for a subscription, a digest of events, or an email of our own.
-DeliveryKind = Literal["event", "digest", "endpoint_disabled", "milestone_overdue", "report_due", "cadence_behind"]
+DeliveryKind = Literal[
+    "event",
+    "digest",
+    "endpoint_disabled",
+    "milestone_overdue",
+    "report_due",
+    "cadence_behind",
+    "spend_awaiting_approval",
+    "spend_decided",
+]
 
 # Namespace for delivery ids: uuid5(namespace, "<subscription>:<event>") is the same on every
 # redelivery of an event, so a partner sees one webhook-id however often the bus repeats it.

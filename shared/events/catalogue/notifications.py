@@ -118,7 +118,15 @@ class EmailQueued(EventData, event_type="notifications.email.queued.v1"):
     """
 
     delivery_id: str
-    kind: Literal["digest", "endpoint_disabled", "milestone_overdue", "report_due", "cadence_behind"]
+    kind: Literal[
+        "digest",
+        "endpoint_disabled",
+        "milestone_overdue",
+        "report_due",
+        "cadence_behind",
+        "spend_awaiting_approval",
+        "spend_decided",
+    ]
     event_id: str | None = None
     subscription_id: str | None = None
     partner_id: str | None = None
