@@ -20,7 +20,7 @@ from shared.settings import Settings
 from tests.integration.test_wards_plans import Wards
 from tests.support import COUNCIL, OTHER_COUNCIL, eventually, running_service
 
-BOSTON_CASTLE, KEPPEL, ROTHERHAM_EAST = "E05012996", "E05013001", "E05013008"
+BOSTON_CASTLE, GREASBROUGH, RAWMARSH_WEST = "E05012996", "E05013001", "E05013008"
 
 
 @pytest.fixture
@@ -44,22 +44,22 @@ async def test_a_locality_has_a_partner_champion_whose_name_stays_in_the_service
         "champion_name": "Chief Inspector A. Example",
         "champion_organisation": "South Yorkshire Police",
         "champion_sector": "police",
-        "gss_codes": [BOSTON_CASTLE, KEPPEL],
+        "gss_codes": [BOSTON_CASTLE, GREASBROUGH],
     }
     named = await wards.ok("PUT", "/v1/localities/central", wards.officer, body)
-    assert named["gss_codes"] == [BOSTON_CASTLE, KEPPEL]
+    assert named["gss_codes"] == [BOSTON_CASTLE, GREASBROUGH]
     listed = await wards.ok("GET", "/v1/localities", wards.as_("partner"))
     assert [(x["locality"], x["champion_organisation"], x["gss_codes"]) for x in listed] == [
-        ("central", "South Yorkshire Police", [BOSTON_CASTLE, KEPPEL])
+        ("central", "South Yorkshire Police", [BOSTON_CASTLE, GREASBROUGH])
     ]
-    ward = await wards.ok("GET", f"/v1/wards/{KEPPEL}", wards.officer)
+    ward = await wards.ok("GET", f"/v1/wards/{GREASBROUGH}", wards.officer)
     assert ward["locality"] == "central"
     ((event,),) = [await wards.events("wards.locality.champion_named.v1")]
     assert event["data"]["champion_sector"] == "police" and "Example" not in str(event)
     republished = [
         e["data"]["gss_code"] for e in await wards.events("wards.ward.registered.v1") if e["data"]["locality"]
     ]
-    assert republished == [BOSTON_CASTLE, KEPPEL]
+    assert republished == [BOSTON_CASTLE, GREASBROUGH]
     # Only officers name champions; another council's wards are not found.
     assert (await wards.client.put("/v1/localities/north", json=body, headers=wards.member)).status_code == 403
     leeds = wards.as_("officer", council=OTHER_COUNCIL)
@@ -77,25 +77,27 @@ async def test_a_cluster_keeps_its_membership_history(wards: Wards):
     body = {
         "name": "Town centre",
         "purpose": "Shared work on the night-time economy",
-        "gss_codes": [BOSTON_CASTLE, KEPPEL],
+        "gss_codes": [BOSTON_CASTLE, GREASBROUGH],
         "formed_on": formed_on.isoformat(),
     }
     cluster = await wards.ok("POST", "/v1/clusters", wards.officer, body, expect=201)
     path = f"/v1/clusters/{cluster['id']}"
     joined_on = formed_on + timedelta(days=10)
-    await wards.ok("POST", f"{path}/join", wards.officer, {"gss_code": ROTHERHAM_EAST, "on": joined_on.isoformat()})
-    left = await wards.ok("POST", f"{path}/leave", wards.officer, {"gss_code": KEPPEL})
-    assert left["gss_codes"] == [BOSTON_CASTLE, ROTHERHAM_EAST]
+    await wards.ok("POST", f"{path}/join", wards.officer, {"gss_code": RAWMARSH_WEST, "on": joined_on.isoformat()})
+    left = await wards.ok("POST", f"{path}/leave", wards.officer, {"gss_code": GREASBROUGH})
+    assert left["gss_codes"] == [BOSTON_CASTLE, RAWMARSH_WEST]
     assert [(m["gss_code"], m["left_on"]) for m in left["memberships"]] == [
         (BOSTON_CASTLE, None),
-        (KEPPEL, today_in_london().isoformat()),
-        (ROTHERHAM_EAST, None),
+        (GREASBROUGH, today_in_london().isoformat()),
+        (RAWMARSH_WEST, None),
     ]
     # The cluster keeps two wards at least; only officers change it; another council finds none.
     assert (
         await wards.client.post(f"{path}/leave", json={"gss_code": BOSTON_CASTLE}, headers=wards.officer)
     ).status_code == 422
-    assert (await wards.client.post(f"{path}/join", json={"gss_code": KEPPEL}, headers=wards.member)).status_code == 403
+    assert (
+        await wards.client.post(f"{path}/join", json={"gss_code": GREASBROUGH}, headers=wards.member)
+    ).status_code == 403
     leeds = wards.as_("officer", council=OTHER_COUNCIL)
     assert (await wards.client.get(path, headers=leeds)).status_code == 404
     assert (
@@ -123,26 +125,30 @@ async def test_a_clusters_wards_pool_budgets_for_shared_work_and_the_ledgers_bal
         budget: dict[str, Any] = page["items"][0]
         return budget
 
-    source, host, outsider = await revenue(BOSTON_CASTLE), await revenue(KEPPEL), await revenue(ROTHERHAM_EAST)
+    source, host, outsider = await revenue(BOSTON_CASTLE), await revenue(GREASBROUGH), await revenue(RAWMARSH_WEST)
     cluster = await wards.ok(
         "POST",
         "/v1/clusters",
         wards.officer,
-        {"name": "Town centre", "purpose": "A shared CCTV camera", "gss_codes": [BOSTON_CASTLE, KEPPEL]},
+        {"name": "Town centre", "purpose": "A shared CCTV camera", "gss_codes": [BOSTON_CASTLE, GREASBROUGH]},
         expect=201,
     )
     pool = f"/v1/clusters/{cluster['id']}/pool"
     body = {"from_budget_id": source["id"], "to_budget_id": host["id"], "amount_pence": 30_000}
     pooled = await wards.ok("POST", pool, wards.member, body)
-    assert (pooled["from_gss_code"], pooled["to_gss_code"], pooled["amount_pence"]) == (BOSTON_CASTLE, KEPPEL, 30_000)
+    assert (pooled["from_gss_code"], pooled["to_gss_code"], pooled["amount_pence"]) == (
+        BOSTON_CASTLE,
+        GREASBROUGH,
+        30_000,
+    )
     assert (await revenue(BOSTON_CASTLE))["total_pence"] == source["total_pence"] - 30_000
-    assert (await revenue(KEPPEL))["total_pence"] == host["total_pence"] + 30_000
+    assert (await revenue(GREASBROUGH))["total_pence"] == host["total_pence"] + 30_000
 
     # A ward outside the cluster, more than the budget has, another ward's member: refused, nothing moves.
     for refused, payload, headers in (
         (409, body | {"to_budget_id": outsider["id"]}, wards.officer),
         (409, body | {"amount_pence": source["total_pence"]}, wards.officer),
-        (403, body, wards.as_("ward_member", subject="cllr-9", wards=[KEPPEL])),
+        (403, body, wards.as_("ward_member", subject="cllr-9", wards=[GREASBROUGH])),
         (404, body, wards.as_("officer", council=OTHER_COUNCIL)),
     ):
         response = await wards.client.post(pool, json=payload, headers=headers)
@@ -254,13 +260,13 @@ async def test_a_place_profile_shows_assets_and_the_grants_awarded_from_grants_e
     assert (profile["imd_decile"], profile["boundary_set"], profile["ward_name"]) == (1, "WD24", "Boston Castle")
     asset = await wards.ok("POST", f"{path}/assets", wards.member, ASSET, expect=201)
     assert asset["organization"]["name"] == "Rotherham Food Network"
-    other = wards.as_("ward_member", subject="cllr-9", wards=[KEPPEL])
+    other = wards.as_("ward_member", subject="cllr-9", wards=[GREASBROUGH])
     assert (await wards.client.post(f"{path}/assets", json=ASSET, headers=other)).status_code == 403
 
     # Grants' real events, on the broker: awarded for two wards, then paid; another council's is not ours.
     await publish(
         wards.settings,
-        approved("app-1", [BOSTON_CASTLE, KEPPEL]),
+        approved("app-1", [BOSTON_CASTLE, GREASBROUGH]),
         approved("app-2", [BOSTON_CASTLE], council=OTHER_COUNCIL),
         new_envelope(
             "grants",
@@ -274,7 +280,7 @@ async def test_a_place_profile_shows_assets_and_the_grants_awarded_from_grants_e
         rows = await wards.sql("SELECT gss_code, status, amount_paid_pence FROM ward_grants ORDER BY gss_code")
         return rows if len(rows) == 2 and all(r[1] == "paid" for r in rows) else None
 
-    assert await eventually(paid) == [(BOSTON_CASTLE, "paid", 80_000), (KEPPEL, "paid", 80_000)]
+    assert await eventually(paid) == [(BOSTON_CASTLE, "paid", 80_000), (GREASBROUGH, "paid", 80_000)]
     public = await wards.client.get(f"/v1/public/wards/{BOSTON_CASTLE}/profile")
     assert public.status_code == 200, public.text
     shown = public.json()

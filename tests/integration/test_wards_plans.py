@@ -20,7 +20,7 @@ from shared.calendar import FinancialYear, today_in_london
 from shared.settings import Settings
 from tests.support import COUNCIL, OTHER_COUNCIL, eventually, running_service, token
 
-BOSTON_CASTLE, KEPPEL = "E05012996", "E05013001"
+BOSTON_CASTLE, GREASBROUGH = "E05012996", "E05013001"
 THEMES = [
     "Every child making the best start in life",
     "Every adult secure, responsible and empowered",
@@ -142,7 +142,7 @@ async def test_a_priority_must_align_to_one_of_the_councils_themes_and_a_refused
 async def test_drafts_are_for_officers_and_the_wards_own_members_only(wards: Wards):
     path = f"/v1/wards/{BOSTON_CASTLE}/plans"
     await wards.ok("POST", path, wards.officer, a_plan(), expect=201)
-    other_member = wards.as_("ward_member", subject="cllr-9", wards=[KEPPEL])
+    other_member = wards.as_("ward_member", subject="cllr-9", wards=[GREASBROUGH])
     assert await wards.ok("GET", path, wards.member) != []
     assert await wards.ok("GET", path, wards.officer) != []
     for reader in (wards.as_("partner"), other_member):
@@ -186,7 +186,7 @@ async def test_the_public_reads_a_published_plan_without_a_token_with_etag_and_a
     assert changed.status_code == 200 and changed.json()["version"] == 2 and changed.headers["etag"] != etag
     old = await wards.client.get(f"/v1/public/wards/{BOSTON_CASTLE}/plan/versions/1")
     assert (old.status_code, old.json()["status"]) == (200, "superseded")
-    assert (await wards.client.get(f"/v1/public/wards/{KEPPEL}/plan")).status_code == 404
+    assert (await wards.client.get(f"/v1/public/wards/{GREASBROUGH}/plan")).status_code == 404
     assert (await wards.client.get("/v1/public/wards/E05999999/plan")).status_code == 404
 
 
@@ -224,7 +224,9 @@ async def test_a_spend_request_names_a_priority_of_the_wards_published_plan(ward
     )
     assert request["ward_plan_priority"] == priority
     # Another ward's priority is not this ward's.
-    keppel = await wards.ok("GET", f"/v1/budgets?financial_year={year}&gss_code={KEPPEL}&kind=revenue", wards.officer)
+    keppel = await wards.ok(
+        "GET", f"/v1/budgets?financial_year={year}&gss_code={GREASBROUGH}&kind=revenue", wards.officer
+    )
     elsewhere = body | {"budget_id": keppel["items"][0]["id"], "ward_plan_priority": priority}
     assert (await wards.client.post("/v1/spend-requests", json=elsewhere, headers=wards.officer)).status_code == 422
 
@@ -257,7 +259,7 @@ async def test_engagement_is_recorded_by_the_wards_own_members_and_officers_and_
     assert "Fly-tipping" not in str(event)  # what residents said stays in the service
 
     for refused, headers in (
-        (403, wards.as_("ward_member", subject="cllr-9", wards=[KEPPEL])),
+        (403, wards.as_("ward_member", subject="cllr-9", wards=[GREASBROUGH])),
         (403, wards.as_("partner")),
         (404, wards.as_("officer", council=OTHER_COUNCIL)),
     ):
@@ -288,7 +290,7 @@ async def test_a_ward_sends_one_quarterly_update_a_quarter_and_only_its_own(ward
     assert (
         await wards.client.post(updates, json=update | {"financial_year": "2019-21"}, headers=wards.officer)
     ).status_code == 422
-    other = wards.as_("ward_member", subject="cllr-9", wards=[KEPPEL])
+    other = wards.as_("ward_member", subject="cllr-9", wards=[GREASBROUGH])
     assert (await wards.client.post(updates, json=update | {"quarter": 3}, headers=other)).status_code == 403
     assert (await wards.client.get(updates, headers=wards.as_("partner"))).status_code == 403
     assert [u["id"] for u in await wards.ok("GET", updates, wards.officer)] == [sent["id"]]

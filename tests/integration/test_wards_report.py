@@ -18,7 +18,7 @@ from shared.calendar import FinancialYear, today_in_london
 from tests.integration.test_wards_plans import THEMES, Wards, a_plan
 from tests.support import OTHER_COUNCIL, eventually, running_service
 
-BOSTON_CASTLE, KEPPEL = "E05012996", "E05013001"
+BOSTON_CASTLE, GREASBROUGH = "E05012996", "E05013001"
 
 
 @pytest.fixture
@@ -51,13 +51,15 @@ async def a_year_of_neighbourhood_working(w: Wards, year: FinancialYear) -> None
     request = await w.ok("POST", "/v1/spend-requests", w.officer, spend, expect=201)
     await w.ok("POST", f"/v1/spend-requests/{request['id']}/approve", w.as_("approver"))
     locality = {"champion_name": "A. Champion", "champion_organisation": "Rotherham CCG", "champion_sector": "health"}
-    await w.ok("PUT", "/v1/localities/central", w.officer, locality | {"gss_codes": [BOSTON_CASTLE, KEPPEL]})
+    await w.ok("PUT", "/v1/localities/central", w.officer, locality | {"gss_codes": [BOSTON_CASTLE, GREASBROUGH]})
     meeting = {"held_on": today.isoformat(), "other_attendees": 3, "decisions": [], "minutes": "Reviewed the plan."}
     for _ in range(2):
         await w.ok("POST", f"/v1/wards/{BOSTON_CASTLE}/meetings", w.officer, meeting, expect=201)
     engagement = {"kind": "drop_in", "held_on": today.isoformat(), "place": "Library", "people_reached": 23}
     await w.ok("POST", f"/v1/wards/{BOSTON_CASTLE}/engagements", w.officer, engagement, expect=201)
-    await w.ok("POST", f"/v1/wards/{KEPPEL}/engagements", w.officer, engagement | {"people_reached": 7}, expect=201)
+    await w.ok(
+        "POST", f"/v1/wards/{GREASBROUGH}/engagements", w.officer, engagement | {"people_reached": 7}, expect=201
+    )
     for version in (1, 2):
         await w.ok("POST", f"/v1/wards/{BOSTON_CASTLE}/plans", w.officer, a_plan(), expect=201)
         await w.ok("POST", f"/v1/wards/{BOSTON_CASTLE}/plans/{version}/publish", w.officer)

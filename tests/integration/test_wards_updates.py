@@ -16,7 +16,7 @@ from services.wards.domain import QuarterlyUpdate
 from shared.unit_of_work import Actor
 from tests.support import COUNCIL, eventually, running_service
 
-BOSTON_CASTLE, KEPPEL = "E05012996", "E05013001"
+BOSTON_CASTLE, GREASBROUGH = "E05012996", "E05013001"
 OVERDUE = "wards.quarterly_update.overdue.v1"
 
 
@@ -70,9 +70,9 @@ async def test_a_missing_quarterly_update_is_raised_once_per_ward_and_quarter_ac
         # A council that has never sent an update here is not told every ward is late.
         assert await judge(app, q1_judged) == []
 
-        await sent(app, KEPPEL, "2030-31", 1, datetime(2030, 7, 20, 9, tzinfo=UTC))
+        await sent(app, GREASBROUGH, "2030-31", 1, datetime(2030, 7, 20, 9, tzinfo=UTC))
         raised = await judge(app, q1_judged)
-        assert len(raised) == 24 and KEPPEL not in raised and BOSTON_CASTLE in raised
+        assert len(raised) == 24 and GREASBROUGH not in raised and BOSTON_CASTLE in raised
         assert await judge(app, q1_judged) == []
         assert await judge(app, date(2030, 10, 31)) == []  # still Q1 until Q2 falls due
 
@@ -92,7 +92,7 @@ async def test_a_missing_quarterly_update_is_raised_once_per_ward_and_quarter_ac
         assert await judge(second, q1_judged) == []  # what was raised stays raised
         one, other = await asyncio.gather(judge(first, q2_judged), judge(second, q2_judged))
         assert sorted(one + other) == sorted(set(one + other))  # no ward raised by both
-        assert len(one + other) == 24 and BOSTON_CASTLE not in one + other and KEPPEL in one + other
+        assert len(one + other) == 24 and BOSTON_CASTLE not in one + other and GREASBROUGH in one + other
         assert await judge(first, q2_judged) == [] and await judge(second, q2_judged) == []
 
         counts = await sql(
@@ -105,6 +105,6 @@ async def test_a_missing_quarterly_update_is_raised_once_per_ward_and_quarter_ac
             first,
             "SELECT key FROM scheduled_occurrences WHERE kind = :k AND key LIKE :p ORDER BY key",
             k=handlers.UPDATE_OVERDUE,
-            p=f"{KEPPEL}:%",
+            p=f"{GREASBROUGH}:%",
         )
-        assert keys == [(f"{KEPPEL}:2030-31:Q2",)]
+        assert keys == [(f"{GREASBROUGH}:2030-31:Q2",)]
