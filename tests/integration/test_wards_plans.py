@@ -156,6 +156,9 @@ async def test_drafts_are_for_officers_and_the_wards_own_members_only(wards: War
     assert (await wards.client.get(path, headers=leeds)).status_code == 404
     assert (await wards.client.post(f"{path}/1/publish", headers=leeds)).status_code == 404
     assert (await wards.client.get(f"/v1/public/wards/{BOSTON_CASTLE}/plan")).status_code == 404
+    # The public reads what is published, and changes nothing: no token, no command.
+    assert (await wards.client.post(f"{path}/1/publish")).status_code == 401
+    assert (await wards.client.get(path)).status_code == 401
     assert await wards.sql("SELECT status FROM ward_plans") == [("draft",)]
 
 

@@ -150,3 +150,21 @@ async def test_the_annual_report_is_for_the_councils_own_readers_only(wards: War
     assert (
         await wards.client.get("/v1/reports/neighbourhood-working/2017-19", headers=wards.officer)
     ).status_code == 422
+
+
+async def test_a_report_across_a_boundary_change_names_the_set_of_each_row(wards: Wards):
+    """A record made under the old set keeps its code and set; the report says which set each row uses."""
+    old = {"gss_code": "E05001000", "name": "Old Central", "local_authority_name": "Rotherham", "boundary_set": "WD04"}
+    await wards.ok("POST", "/v1/wards", wards.officer, [old], expect=201)
+    engagement = {"kind": "walkabout", "held_on": today_in_london().isoformat(), "place": "Market", "people_reached": 5}
+    made = await wards.ok("POST", "/v1/wards/E05001000/engagements", wards.officer, engagement, expect=201)
+    assert made["boundary_set"] == "WD04"
+
+    report = await wards.ok(
+        "GET", f"/v1/reports/neighbourhood-working/{FinancialYear.of(today_in_london()).label}", wards.officer
+    )
+    assert report["boundary_set"] == "WD24"
+    rows = {r["code"]: r for r in report["rows"]}
+    assert (rows["E05001000"]["boundary_set"], rows["E05001000"]["people_reached"]) == ("WD04", 5)
+    assert rows[BOSTON_CASTLE]["boundary_set"] == "WD24"
+    assert rows[""]["boundary_set"] == "WD04,WD24" and rows[""]["wards"] == 26
