@@ -12,7 +12,7 @@ from services.wards.app import definition
 from services.wards.demo import PLAN_WARD, demo_year, load_neighbourhood_demo_data
 from shared.events import new_envelope
 from shared.events.catalogue import grants as grants_events
-from tests.integration.test_wards_places import publish
+from tests.integration.test_actions_milestone_bindings import publish
 from tests.support import COUNCIL, eventually, running_service, token
 
 

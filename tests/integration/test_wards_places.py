@@ -9,30 +9,21 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import aio_pika
 import pytest
 
-from services.wards.app import definition
 from shared.calendar import FinancialYear, today_in_london
-from shared.events import CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE, Envelope, new_envelope
+from shared.events import Envelope, new_envelope
 from shared.events.catalogue import grants as grants_events
-from shared.settings import Settings
-from tests.integration.test_wards_plans import Wards
-from tests.support import COUNCIL, OTHER_COUNCIL, eventually, running_service
+from tests.integration.test_actions_milestone_bindings import publish
+from tests.integration.test_wards_plans import Wards, running_wards
+from tests.support import COUNCIL, OTHER_COUNCIL, eventually
 
 BOSTON_CASTLE, GREASBROUGH, RAWMARSH_WEST = "E05012996", "E05013001", "E05013008"
 
 
 @pytest.fixture
 async def wards(settings_for_test) -> AsyncIterator[Wards]:
-    settings = settings_for_test("wards")
-    async with running_service(definition, settings) as (app, client):
-        w = Wards(app, client, settings)
-
-        async def loaded() -> bool:
-            return await w.sql("SELECT count(*) FROM boundary_sets") == [(1,)]
-
-        await eventually(loaded)
+    async with running_wards(settings_for_test("wards"), themes=False) as w:
         yield w
 
 
@@ -200,24 +191,6 @@ async def test_a_new_boundary_set_succeeds_an_old_one_with_every_old_code_mapped
 
 
 # --- Place profiles: demographics, assets, grants awarded from grants' events ---------------------
-
-
-async def publish(settings: Settings, *envelopes: Envelope) -> None:
-    """Publish as the grants relay does: structured CloudEvents on the events exchange."""
-    connection = await aio_pika.connect(settings.amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
-        for envelope in envelopes:
-            await exchange.publish(
-                aio_pika.Message(
-                    body=envelope.to_json_bytes(),
-                    content_type=CLOUDEVENTS_CONTENT_TYPE,
-                    message_id=envelope.id,
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                ),
-                routing_key=envelope.type,
-            )
 
 
 def approved(application_id: str, ward_codes: list[str], council: str = COUNCIL) -> Envelope:

@@ -6,6 +6,7 @@ priority of the ward's published plan; quarterly updates, and resident engagemen
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -59,9 +60,9 @@ class Wards:
         return response.json()
 
 
-@pytest.fixture
-async def wards(settings_for_test) -> AsyncIterator[Wards]:
-    settings = settings_for_test("wards")
+@asynccontextmanager
+async def running_wards(settings: Settings, *, themes: bool = True) -> AsyncIterator[Wards]:
+    """The wards service with Rotherham's reference wards loaded (and the council's themes, unless told)."""
     async with running_service(definition, settings) as (app, client):
         w = Wards(app, client, settings)
 
@@ -69,7 +70,14 @@ async def wards(settings_for_test) -> AsyncIterator[Wards]:
             return await w.sql("SELECT count(*) FROM boundary_sets") == [(1,)]
 
         await eventually(loaded)
-        await w.ok("PUT", "/v1/council-themes", w.officer, {"themes": THEMES})
+        if themes:
+            await w.ok("PUT", "/v1/council-themes", w.officer, {"themes": THEMES})
+        yield w
+
+
+@pytest.fixture
+async def wards(settings_for_test) -> AsyncIterator[Wards]:
+    async with running_wards(settings_for_test("wards")) as w:
         yield w
 
 

@@ -12,26 +12,17 @@ from typing import Any
 
 import pytest
 
-from services.wards.app import definition
 from services.wards.domain import dues_in
 from shared.calendar import FinancialYear, today_in_london
-from tests.integration.test_wards_plans import THEMES, Wards, a_plan
-from tests.support import OTHER_COUNCIL, eventually, running_service
+from tests.integration.test_wards_plans import Wards, a_plan, running_wards
+from tests.support import OTHER_COUNCIL
 
 BOSTON_CASTLE, GREASBROUGH = "E05012996", "E05013001"
 
 
 @pytest.fixture
 async def wards(settings_for_test) -> AsyncIterator[Wards]:
-    settings = settings_for_test("wards")
-    async with running_service(definition, settings) as (app, client):
-        w = Wards(app, client, settings)
-
-        async def loaded() -> bool:
-            return await w.sql("SELECT count(*) FROM boundary_sets") == [(1,)]
-
-        await eventually(loaded)
-        await w.ok("PUT", "/v1/council-themes", w.officer, {"themes": THEMES})
+    async with running_wards(settings_for_test("wards")) as w:
         yield w
 
 

@@ -4,7 +4,7 @@ ward members and partners read them; a ward member pools their own ward's budget
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, status
 
@@ -32,6 +32,7 @@ from services.wards.handlers import (
     record_succession,
     succession_of,
 )
+from shared.auth import Principal
 from shared.calendar import today_in_london
 from shared.rules import NotFound
 from shared.service import RuntimeDep
@@ -102,27 +103,24 @@ async def get_cluster(cluster_id: str, runtime: RuntimeDep, principal: StaffWard
 
 @router.post("/clusters/{cluster_id}/join", summary="A ward joins the cluster")
 async def post_join(cluster_id: str, body: MembershipIn, runtime: RuntimeDep, principal: Officer) -> ClusterOut:
-    async with runtime.uow(principal.actor) as uow:
-        cluster = await change_cluster(
-            uow,
-            council=principal.council,
-            cluster_id=cluster_id,
-            gss_code=body.gss_code,
-            change="joined",
-            on=body.on or today_in_london(),
-        )
-    return ClusterOut.of(cluster, today_in_london())
+    return await _change(runtime, principal, cluster_id, body, "joined")
 
 
 @router.post("/clusters/{cluster_id}/leave", summary="A ward leaves the cluster (its time in it stays on record)")
 async def post_leave(cluster_id: str, body: MembershipIn, runtime: RuntimeDep, principal: Officer) -> ClusterOut:
+    return await _change(runtime, principal, cluster_id, body, "left")
+
+
+async def _change(
+    runtime: RuntimeDep, principal: Principal, cluster_id: str, body: MembershipIn, change: Literal["joined", "left"]
+) -> ClusterOut:
     async with runtime.uow(principal.actor) as uow:
         cluster = await change_cluster(
             uow,
             council=principal.council,
             cluster_id=cluster_id,
             gss_code=body.gss_code,
-            change="left",
+            change=change,
             on=body.on or today_in_london(),
         )
     return ClusterOut.of(cluster, today_in_london())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -197,7 +198,7 @@ async def clusters_of(session: AsyncSession, council: str) -> list[Cluster]:
 
 
 async def change_cluster(
-    uow: UnitOfWork, *, council: str, cluster_id: str, gss_code: str, change: str, on: date
+    uow: UnitOfWork, *, council: str, cluster_id: str, gss_code: str, change: Literal["joined", "left"], on: date
 ) -> Cluster:
     """A ward joins or leaves a cluster on a day; its earlier membership stays on record."""
     cluster = await cluster_of(uow.session, council, cluster_id, lock=True)
