@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 # `up`/`test`/`bench` need infra then install, in that order (infra installs uv).
 .NOTPARALLEL:
-.PHONY: help install infra up test demo docs lint bench
+.PHONY: help install infra up unit test demo docs lint bench
 
 help: ## List the targets
 	@echo "Usage: make <target>   (e.g. make up, make test PYTEST_ARGS='-k grants -x')"
@@ -26,6 +26,9 @@ infra: ## Make sure uv, PostgreSQL, RabbitMQ and its management API are up
 
 up: infra install ## Run everything locally with demo data (Ctrl-C stops it)
 	$(RUN) cohesion up || [ $$? -eq 130 ]  # 130: stopped with Ctrl-C, as intended
+
+unit: install ## The fast tests, no servers needed (tests/unit; lint is `make lint`)
+	$(RUN) pytest tests/unit --ignore=tests/unit/test_lint.py $(PYTEST_ARGS)
 
 test: infra install ## Run the test suite (extra pytest options: PYTEST_ARGS=...)
 	$(RUN) pytest $(PYTEST_ARGS)

@@ -8,80 +8,37 @@ envelope with that type's ``data``; each consumer becomes a subscription.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 from faststream.specification import AsyncAPI
-from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from shared.events import CATALOGUE, EVENTS_EXCHANGE, EventData
+from shared.events import CATALOGUE
 from shared.events.base import model_for
 
-SERVICE_MODULES = {
-    "wards": "services.wards.app",
-    "grants": "services.grants.app",
-    "actions": "services.actions.app",
-    "notifications": "services.notifications.app",
-}
-
-
-def cloudevent_model(data_model: type[EventData]) -> type[BaseModel]:
-    """The structured CloudEvents envelope carrying ``data_model`` as its data."""
-    event_type = data_model.event_type
-    name = "".join(part.capitalize() for part in event_type.replace("_", ".").split(".")) + "Event"
-    fields: dict[str, Any] = {
-        "specversion": (Literal["1.0"], ...),
-        "id": (str, Field(description="UUID; also the AMQP message_id")),
-        "source": (str, Field(description=f"/cohesion/{data_model.service()}")),
-        "type": (Literal[event_type], Field(description="The routing key")),
-        "time": (datetime, ...),
-        "subject": (str, Field(description="The aggregate id")),
-        "dataschema": (str, ...),
-        "datacontenttype": (Literal["application/json"], ...),
-        "council": (str, Field(description="GSS code of the council (tenant)")),
-        "traceparent": (str | None, Field(default=None, description="W3C trace context")),
-        "data": (data_model, ...),
-    }
-    model: type[BaseModel] = create_model(
-        name, __config__=ConfigDict(title=event_type), __doc__=(data_model.__doc__ or event_type).strip(), **fields
-    )
-    return model
+# Where the document says the broker is (the real one's address and credentials stay out of it).
+DOCUMENTED_BROKER = "amqp://rabbitmq:5672/"
 
 
 def load_definitions() -> dict[str, Any]:
-    """Every service's definition that exists in this checkout."""
-    import importlib
+    """Every registered service's definition (``shared.registry``)."""
+    from shared import registry
 
-    definitions: dict[str, Any] = {}
-    for name, module in SERVICE_MODULES.items():
-        try:
-            definitions[name] = importlib.import_module(module).definition
-        except ModuleNotFoundError:
-            continue
-    return definitions
+    return dict(registry.definitions())
 
 
 def asyncapi_document() -> dict[str, Any]:
-    model_for("wards.ward.registered.v1")  # registers the whole catalogue
-    broker = RabbitBroker("amqp://rabbitmq:5672/", description="Cohesion event bus")
-    exchange = RabbitExchange(EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
-    for event_type, model in sorted(CATALOGUE.items()):
-        broker.publisher(
-            routing_key=event_type,
-            exchange=exchange,
-            title=f"{event_type}:publish",
-            description=(model.__doc__ or "").strip() or f"Published by the {model.service()} service.",
-            schema=cloudevent_model(model),
-            persist=True,
-            content_type="application/cloudevents+json",
-        )
-    for service, definition in load_definitions().items():
-        for consumer in definition.consumers:
-            _document_consumer(broker, exchange, service, consumer)
+    """FastStream's document of every service's own broker: the relay's publications (one per event type the
+    service owns) and the subscribers of its consumers and responders, as the service runs them."""
+    from shared.service import service_broker
+    from shared.settings import settings_for
+
+    brokers = []
+    for name, definition in load_definitions().items():
+        settings = settings_for(name).model_copy(update={"amqp_url": DOCUMENTED_BROKER})
+        brokers.append(service_broker(definition, settings, engine=None))
     spec = AsyncAPI(
-        broker,
+        *brokers,
         title="Cohesion events",
         version="1.0.0",
         description=(
@@ -95,38 +52,27 @@ def asyncapi_document() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(spec.to_specification().to_json())
     # Every message on the bus is a structured CloudEvent; FastStream does not say so itself.
     document["defaultContentType"] = "application/cloudevents+json"
-    for message in document.get("components", {}).get("messages", {}).values():
+    for name, message in document.get("components", {}).get("messages", {}).items():
         message["contentType"] = "application/cloudevents+json"
+        if name.endswith(":SubscribeMessage") and not name.startswith("rpc."):
+            message["payload"] = _in_envelope(message["payload"])
     return document
 
 
-def _document_consumer(broker: RabbitBroker, exchange: RabbitExchange, service: str, consumer: Any) -> None:
-    from fnmatch import fnmatch
-
-    matching = [
-        cloudevent_model(m)
-        for t, m in sorted(CATALOGUE.items())
-        if any(fnmatch(t, b.replace("#", "*")) for b in consumer.bindings)
-    ]
-    payload: Any = matching[0] if len(matching) == 1 else (BaseModel if not matching else _union(matching))
-
-    async def documented(event: Any) -> None:
-        """Documentation only: the real handler runs under shared.messaging.consumer."""
-
-    documented.__annotations__["event"] = payload  # a real type, not the postponed string
-
-    broker.subscriber(
-        RabbitQueue(consumer.name, queue_type=QueueType.QUORUM, routing_key=consumer.bindings[0]),
-        exchange,
-        title=f"{consumer.name}:consume",
-        description=(consumer.description or f"{service} consumer") + f" — bindings: {', '.join(consumer.bindings)}",
-    )(documented)
-
-
-def _union(models: list[type[BaseModel]]) -> Any:
-    from typing import Union
-
-    return Union[tuple(models)]  # noqa: UP007 - built at run time from a list
+def _in_envelope(data: dict[str, Any]) -> dict[str, Any]:
+    """FastStream documents a consumer's message as what its handler takes, the event's data; on the wire
+    that data is the ``data`` of a CloudEvent (every attribute is in the publish messages' schemas)."""
+    return {
+        "type": "object",
+        "description": "A CloudEvents 1.0 structured envelope; `data` is what the consumer's handler takes.",
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": {"type": "string"},
+            "type": {"type": "string", "description": "The routing key"},
+            "data": data,
+        },
+        "required": ["specversion", "id", "source", "type", "time", "subject", "council", "data"],
+    }
 
 
 def write_docs(out: Path) -> list[Path]:

@@ -1,9 +1,11 @@
 """How a service is put together and run: one process with its HTTP API, consumers, relay and schedules.
 
 A service declares a ``ServiceDefinition`` (its routers, consumers, responders
-and scheduled jobs); ``create_app`` wires it once to the database, the broker and
-telemetry. Handlers receive what they need as arguments — nothing reaches for
-a global.
+and scheduled jobs, and what the CLI takes from it) in its ``app.py``; ``create_app``
+wires it once to the database, the broker and telemetry. ``build_service(name)``
+does so for a service of the registry (``shared.registry``), and ``serve(name)``
+runs it as a process. Handlers receive what they need as arguments — nothing
+reaches for a global.
 """
 
 from __future__ import annotations
@@ -11,20 +13,23 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from faststream.rabbit import RabbitBroker
 from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.auth import TokenVerifier
 from shared.db import create_engine, session_factory
 from shared.http import IdempotencyMiddleware, TraceHeaderMiddleware, health_routes
-from shared.messaging.broker import create_broker
+from shared.messaging.broker import create_broker, declare_publications
 from shared.messaging.consumer import Consumer, ConsumerRuntime
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import Procedure, Req, Resp, Responder, ResponderRuntime, RpcClient
@@ -32,8 +37,11 @@ from shared.messaging.topology import declare_topology, dlq_name
 from shared.metrics import prometheus_text, queue_depths, setup_metrics
 from shared.problems import install_problem_handlers
 from shared.settings import Settings, settings_for
-from shared.telemetry import setup_telemetry
+from shared.telemetry import on_clock, setup_telemetry
 from shared.unit_of_work import Actor, UnitOfWork
+
+if TYPE_CHECKING:
+    from shared.demo import Demo
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +55,44 @@ class Schedule:
     every_seconds: float | None = None  # None: the settings' scheduler interval
 
 
+# Part of ``make up``'s demo data, loaded through the running services' APIs (``shared.demo.Demo``);
+# it returns what it loaded, a line each.
+DemoLoader = Callable[["Demo"], Awaitable[list[str]]]
+# A story ``make demo`` drives through the running services; it prints what happens and returns an
+# exit status (0: it all happened).
+DemoScenario = Callable[["Demo"], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export the ``cohesion export <name>`` command writes: ``write`` runs in the CLI's process with
+    the service's settings, for a council, into a folder, and returns what it wrote, as a sentence
+    (``LookupError``: nothing to write). ``options`` are its own further options: name → help."""
+
+    name: str
+    summary: str
+    write: Callable[..., Coroutine[Any, Any, str]]  # (settings, council, out, **options)
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     name: str
     title: str
     description: str
     metadata: MetaData
+    # Where it listens by default (COHESION_HTTP_PORT and COHESION_SERVICE_URLS say otherwise); the
+    # registry (shared.registry) lists the services in the order of their ports.
+    port: int = 8000
     routers: Sequence[APIRouter] = ()
     consumers: Sequence[Consumer] = ()
     responders: Sequence[Responder[Any, Any]] = ()
     schedules: Sequence[Schedule] = ()
     version: str = "1.0.0"
+    # What the `cohesion` CLI takes from it: its part of the demo data and of the demo, and its exports.
+    demo: DemoLoader | None = None
+    scenario: DemoScenario | None = None
+    exports: Sequence[Export] = ()
     # Where the outbox relay runs: in a thread with an event loop of its own (the default), so that
     # a full load of HTTP requests cannot hold its rounds up (see OutboxRelay.run_on_own_loop), or
     # on the service's loop, for a service whose relay is as busy as the rest of it (notifications:
@@ -80,21 +115,7 @@ class Runtime:
             application_name=f"cohesion-{self.definition.name}",
         )
         self.sessions = session_factory(self.engine)
-        self.broker = create_broker(
-            self.settings.amqp_url, prefetch=self.settings.prefetch, service=self.definition.name
-        )
-        self.consumers = ConsumerRuntime(
-            self.broker,
-            self.engine,
-            self.definition.name,
-            retry_delays_ms=self.settings.retry_delays_ms,
-            max_attempts=self.settings.max_attempts,
-        )
-        for consumer in self.definition.consumers:
-            self.consumers.register(consumer)
-        self.responders = ResponderRuntime(self.broker, self.engine, self.definition.name)
-        for responder in self.definition.responders:
-            self.responders.register(responder)
+        self.broker = service_broker(self.definition, self.settings, self.engine)
         self.rpc = RpcClient(self.settings.amqp_url, self.definition.name)
         self.relay = OutboxRelay(
             amqp_url=self.settings.amqp_url,
@@ -199,7 +220,8 @@ class Runtime:
         interval = schedule.every_seconds or self.settings.scheduler_interval_seconds
         while True:
             try:
-                await schedule.job(self)
+                with on_clock(schedule.name):  # the traces its occurrences start are named after it
+                    await schedule.job(self)
             except Exception:
                 log.exception("scheduled job %s failed", schedule.name)
             await asyncio.sleep(interval)
@@ -218,6 +240,27 @@ class Runtime:
         except Exception as exc:
             checks["broker"] = f"unreachable: {exc}"
         return checks
+
+
+def service_broker(definition: ServiceDefinition, settings: Settings, engine: AsyncEngine | None) -> RabbitBroker:
+    """The service's FastStream broker, with the subscribers of its consumers and responders and the relay's
+    publications: what the service runs on, and what its AsyncAPI document is generated from (``engine``
+    None: for the document only, never started)."""
+    broker = create_broker(settings.amqp_url, prefetch=settings.prefetch, service=definition.name)
+    consumers = ConsumerRuntime(
+        broker,
+        engine,
+        definition.name,
+        retry_delays_ms=settings.retry_delays_ms,
+        max_attempts=settings.max_attempts,
+    )
+    for consumer in definition.consumers:
+        consumers.register(consumer)
+    responders = ResponderRuntime(broker, engine, definition.name)
+    for responder in definition.responders:
+        responders.register(responder)
+    declare_publications(broker, definition.name)
+    return broker
 
 
 # Every dependency and endpoint is ``async def``: FastAPI runs a plain ``def`` one in its thread pool,
@@ -314,16 +357,29 @@ document.getElementById("asyncapi"));</script>
 </body></html>"""
 
 
-def serve(app_module: str) -> None:
-    """Run one service as its own process: ``python -m services.<name>``."""
-    import importlib
+def build_service(name: str, settings: Settings | None = None) -> FastAPI:
+    """The HTTP application of a registered service (``shared.registry``), wired to its settings."""
+    from shared.registry import definition
 
+    return create_app(definition(name), settings)
+
+
+# Which service ``serve`` runs, for the application factory uvicorn calls in each worker process.
+SERVING = "COHESION_SERVING"
+
+
+def serving_app() -> FastAPI:
+    return build_service(os.environ[SERVING])
+
+
+def serve(name: str) -> None:
+    """Run one service as its own process: ``python -m services.<name>``."""
     import uvicorn
 
-    definition: ServiceDefinition = importlib.import_module(app_module).definition
-    settings = settings_for(definition.name)
+    os.environ[SERVING] = name
+    settings = settings_for(name)
     uvicorn.run(
-        f"{app_module}:build",
+        f"{__name__}:serving_app",
         factory=True,
         host=settings.http_host,
         port=settings.port,

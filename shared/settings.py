@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICE_PORTS: dict[str, int] = {"wards": 8001, "grants": 8002, "actions": 8003, "notifications": 8004}
+from shared import registry
 
 
 class Settings(BaseSettings):
@@ -58,10 +58,9 @@ class Settings(BaseSettings):
     # Scheduler (time-driven events)
     scheduler_interval_seconds: float = 60.0
 
-    # Where the other services listen (used by the CLI and the demo).
-    service_urls: dict[str, str] = Field(
-        default_factory=lambda: {name: f"http://127.0.0.1:{port}" for name, port in SERVICE_PORTS.items()}
-    )
+    # Where the other services listen (used by the CLI and the demo); by default each registered
+    # service on this machine at its own port (which imports every service: set it in production).
+    service_urls: dict[str, str] = Field(default_factory=registry.default_urls)
 
     @property
     def database_name(self) -> str:
@@ -73,7 +72,12 @@ class Settings(BaseSettings):
 
     @property
     def port(self) -> int:
-        return self.http_port or SERVICE_PORTS.get(self.service, 8000)
+        if self.http_port:
+            return self.http_port
+        try:
+            return registry.definition(self.service).port
+        except KeyError:  # not a service: the CLI
+            return 8000
 
 
 def settings_for(service: str, **overrides: object) -> Settings:

@@ -2,7 +2,9 @@
 
 The trace context crosses the outbox as the ``traceparent`` stored on the row
 and travels in the CloudEvent's ``traceparent`` extension, so a consumer in
-another service continues the same trace.
+another service continues the same trace. Work that no request or message
+started (a clock's occurrence) starts a trace of its own (``new_trace``), so
+every event carries one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -22,12 +25,16 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _propagator = TraceContextTextMapPropagator()
+_ids = RandomIdGenerator()
 _configured = False
+# The clock (a service's scheduled job) whose run this is, if any: it names the traces it starts.
+_clock: ContextVar[str | None] = ContextVar("cohesion_clock", default=None)
 
 
 class RecordWhenExported(Sampler):
@@ -114,6 +121,40 @@ def current_traceparent() -> str | None:
 def current_trace_id() -> str | None:
     ctx = trace.get_current_span().get_span_context()
     return format(ctx.trace_id, "032x") if ctx.is_valid else None
+
+
+def in_a_trace() -> bool:
+    return trace.get_current_span().get_span_context().is_valid
+
+
+@contextmanager
+def on_clock(name: str) -> Iterator[None]:
+    """Run a clock's job: a trace it starts is named after it."""
+    token = _clock.set(name)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
+def new_trace(occurrence: str, **attributes: Any) -> str:
+    """The ``traceparent`` of a new trace, for what no request or message started: its root span, named
+    after the clock running (if any) and the occurrence, ended at once (what follows is its children)."""
+    clock = _clock.get()
+    name = f"{clock} {occurrence}" if clock else occurrence
+    span = tracer().start_span(
+        name,
+        context=otel_context.Context(),
+        kind=SpanKind.INTERNAL,
+        attributes={"cohesion.clock": clock or "", **attributes},
+    )
+    span.end()
+    context = span.get_span_context()
+    if not context.is_valid:  # no tracer provider set up (a tool, a test): the trace still gets an id
+        return f"00-{_ids.generate_trace_id():032x}-{_ids.generate_span_id():016x}-00"
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier, context=trace.set_span_in_context(span))
+    return carrier["traceparent"]
 
 
 def trace_id_of(traceparent: str | None) -> str | None:

@@ -19,7 +19,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from shared.events import Envelope, EventData, new_envelope
-from shared.telemetry import current_trace_id, current_traceparent
+from shared.telemetry import current_trace_id, current_traceparent, in_a_trace, new_trace
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ class UnitOfWork:
         self._events: list[Envelope] = []
         self._audit: list[AuditEntry] = []
         self._outcome_callbacks: list[Callable[[bool], None]] = []
+        self._occurrence_trace: str | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         # Its transaction begins with the first statement: the session's, Core's or driver()'s.
@@ -120,6 +121,7 @@ class UnitOfWork:
         self._events = []
         self._audit = []
         self._outcome_callbacks = []
+        self._occurrence_trace = None
         return self
 
     async def __aexit__(
@@ -173,8 +175,17 @@ class UnitOfWork:
             self._driver = raw.driver_connection
         return self._driver
 
-    def emit(self, data: EventData, *, subject: str, council: str) -> Envelope:
-        envelope = new_envelope(self.service, data, subject=subject, council=council, traceparent=current_traceparent())
+    def emit(self, data: EventData, *, subject: str, council: str, traceparent: str | None = None) -> Envelope:
+        """Write ``data`` to the outbox at commit, carrying a trace: ``traceparent`` where the event continues
+        another than the current one (a delivery's outcome, recorded after the delivery's span), else the
+        occurrence this unit last claimed, else the current trace, else (a clock's event) a new one."""
+        traceparent = (
+            traceparent
+            or self._occurrence_trace
+            or current_traceparent()
+            or new_trace(f"{data.event_type} {subject}", **{"cohesion.subject": subject})
+        )
+        envelope = new_envelope(self.service, data, subject=subject, council=council, traceparent=traceparent)
         self._events.append(envelope)
         return envelope
 
@@ -201,9 +212,15 @@ class UnitOfWork:
         return await db.fetchval(_RECORD_PROCESSED, consumer, envelope.id, envelope.type) is not None
 
     async def first_occurrence(self, kind: str, key: str) -> bool:
-        """Claim a time-driven occurrence; False when it was already raised."""
+        """Claim a time-driven occurrence; False when it was already raised. Claimed outside any trace (by a
+        clock), it starts a trace of its own, named after the clock and the occurrence, that the events
+        emitted next carry."""
         db = await self.driver()
-        return await db.fetchval(_FIRST_OCCURRENCE, kind, key) is not None
+        claimed = await db.fetchval(_FIRST_OCCURRENCE, kind, key) is not None
+        if claimed and not in_a_trace():
+            attributes = {"cohesion.occurrence.kind": kind, "cohesion.occurrence.key": key}
+            self._occurrence_trace = new_trace(f"{kind} {key}", **attributes)
+        return claimed
 
     async def commit(self) -> None:
         if self._session is not None:
@@ -231,6 +248,7 @@ class UnitOfWork:
         await self._connection.commit()
         self._events = []
         self._audit = []
+        self._occurrence_trace = None
         self._tell_outcome(committed=True)
         # A unit may go on after committing: what it does next begins a new transaction.
         if self._session is not None:

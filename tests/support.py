@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -21,9 +20,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from shared import registry
 from shared.auth import issue_token
 from shared.db import create_engine
-from shared.migrations import SERVICES, drop_database, prepare_database
+from shared.migrations import drop_database, prepare_database
 from shared.service import Runtime, ServiceDefinition, create_app
 from shared.settings import Settings
 
@@ -85,8 +85,7 @@ def test_settings(service: str, vhost: str, **overrides: Any) -> Settings:
 
 def migrated_services() -> list[str]:
     """The services that have a migration history (all four, once each is built)."""
-    root = Path(__file__).resolve().parent.parent / "services"
-    return [s for s in SERVICES if any((root / s / "migrations" / "versions").glob("*.py"))]
+    return [s for s in registry.names() if any((registry.folder_of(s) / "migrations" / "versions").glob("*.py"))]
 
 
 async def prepare_databases(vhost: str, services: Iterable[str] | None = None) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.migrations import SERVICES
+from shared import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,11 +35,11 @@ class System:
 
     def start(self, *names: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name in names or SERVICES:
+        for name in names or registry.names():
             port = self.urls[name].rsplit(":", 1)[1]
             log = (self.log_dir / f"{name}.log").open("ab")
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
+                [sys.executable, "-m", registry.package_of(name)],
                 cwd=ROOT,
                 env={**self.env, "COHESION_HTTP_PORT": port},
                 stdout=log,
@@ -84,7 +84,7 @@ class System:
 
 
 def system_env(db_prefix: str, amqp_url: str, **extra: str) -> tuple[dict[str, str], dict[str, str]]:
-    urls = {name: f"http://127.0.0.1:{free_port()}" for name in SERVICES}
+    urls = {name: f"http://127.0.0.1:{free_port()}" for name in registry.names()}
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",

@@ -1,3 +1,3 @@
 from shared.service import serve
 
-serve("services.actions.app")
+serve("actions")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from services.actions import tables
+from services.actions import demo, tables
 from services.actions.api import routers
 from services.actions.clocks import CLOCKS
 from services.actions.consumers import CONSUMERS
-from shared.service import ServiceDefinition, create_app
-from shared.settings import Settings
+from shared.service import ServiceDefinition
 
 definition = ServiceDefinition(
     name="actions",
@@ -19,11 +16,9 @@ definition = ServiceDefinition(
         "computed RAG, forum reviews and priority indicators. Publishes `actions.*` events."
     ),
     metadata=tables.metadata,
+    port=8003,
     routers=routers,
     consumers=CONSUMERS,
     schedules=CLOCKS,
+    demo=demo.load_demo_data,
 )
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)

@@ -6,26 +6,30 @@ from sqlalchemy import select
 
 from services.actions import tables
 from services.actions.domain import Milestone
-from services.actions.handlers.milestones import BINDABLE_EVENT_TYPES, emit_completed
-from shared.events import Envelope
+from services.actions.handlers.milestones import emit_completed
+from shared.events import EventMeta
+from shared.events.catalogue.grants import FundClosed, FundOpened
 from shared.messaging.consumer import Consumer
 from shared.unit_of_work import UnitOfWork
 
+# The events a milestone may be bound to (``handlers.milestones.BINDABLE_EVENT_TYPES`` names the same).
+BindableEvent = FundOpened | FundClosed
 
-async def complete_bound_milestones(envelope: Envelope, uow: UnitOfWork) -> None:
+
+async def complete_bound_milestones(event: BindableEvent, meta: EventMeta, uow: UnitOfWork) -> None:
     """Complete every pending milestone of the event's council bound to this event.
 
     The runtime commits (with the inbox record), so a redelivered event completes nothing twice.
     """
-    if envelope.type not in BINDABLE_EVENT_TYPES or not envelope.subject or not envelope.council:
+    if not meta.subject or not meta.council:
         return
     pending = (
         await uow.session.scalars(
             select(Milestone)
             .where(
-                tables.milestones.c.council == envelope.council,
-                tables.milestones.c.bound_event_type == envelope.type,
-                tables.milestones.c.bound_subject == envelope.subject,
+                tables.milestones.c.council == meta.council,
+                tables.milestones.c.bound_event_type == meta.type,
+                tables.milestones.c.bound_subject == meta.subject,
                 tables.milestones.c.status == "pending",
             )
             .order_by(tables.milestones.c.id)
@@ -33,20 +37,19 @@ async def complete_bound_milestones(envelope: Envelope, uow: UnitOfWork) -> None
         )
     ).all()
     for milestone in pending:
-        if not milestone.is_completed_by(envelope.council, envelope.type, envelope.subject):
+        if not milestone.is_completed_by(meta.council, meta.type, meta.subject):
             continue
         milestone.complete(
-            evidence=f"Completed by event {envelope.type} {envelope.id} (subject {envelope.subject}).",
-            at=envelope.time,
-            by_event=envelope.id,
+            evidence=f"Completed by event {meta.type} {meta.id} (subject {meta.subject}).",
+            at=meta.time,
+            by_event=meta.id,
         )
         emit_completed(uow, milestone)
-        uow.audit("actions.milestone.complete", milestone.id, by_event=envelope.id, event_type=envelope.type)
+        uow.audit("actions.milestone.complete", milestone.id, by_event=meta.id, event_type=meta.type)
 
 
 milestone_bindings = Consumer(
     name="actions.milestone-bindings",
-    bindings=BINDABLE_EVENT_TYPES,
     handle=complete_bound_milestones,
     description="Completes pending milestones bound to an event type and subject (e.g. a fund opening).",
 )

@@ -1,3 +1,3 @@
 from shared.service import serve
 
-serve("services.grants.app")
+serve("grants")

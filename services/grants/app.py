@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from services.grants import api, tables
+from services.grants import api, demo, open_data, tables
 from services.grants.clocks import funds_on_their_dates, monitoring_notices
 from services.grants.consumers import ward_directory
 from services.grants.responders import grantee_contact_responder
-from shared.service import Schedule, ServiceDefinition, create_app
-from shared.settings import Settings
+from shared.service import Export, Schedule, ServiceDefinition
 
 definition = ServiceDefinition(
     name="grants",
@@ -20,6 +17,7 @@ definition = ServiceDefinition(
         "open-data export. Publishes `grants.*` events."
     ),
     metadata=tables.metadata,
+    port=8002,
     routers=api.routers,
     consumers=[ward_directory],
     responders=[grantee_contact_responder],
@@ -27,8 +25,14 @@ definition = ServiceDefinition(
         Schedule("fund-dates", funds_on_their_dates),
         Schedule("monitoring-notices", monitoring_notices),
     ],
+    demo=demo.load_demo_data,
+    scenario=demo.scenario,
+    exports=[
+        Export(
+            "360giving",
+            "Write the council's awarded grants as a 360Giving package (JSON) and its flattened CSV.",
+            open_data.write_360giving,
+            options={"prefix": "Your registered 360Giving prefix, e.g. 360G-rotherham"},
+        )
+    ],
 )
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)

@@ -6,7 +6,7 @@ used to check the wards an application benefits; grants never reads the wards da
 
 from __future__ import annotations
 
-from shared.events import Envelope
+from shared.events import EventMeta
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import Consumer
 from shared.unit_of_work import UnitOfWork
@@ -21,17 +21,14 @@ _UPSERT_WARD = """
 """
 
 
-async def record_directory_ward(envelope: Envelope, uow: UnitOfWork) -> None:
+async def record_directory_ward(ward: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
     """Keep a ward in the ward directory as the wards service last published it (latest wins)."""
-    ward = envelope.payload()
-    assert isinstance(ward, WardRegistered)
     db = await uow.driver()
     await db.execute(_UPSERT_WARD, ward.gss_code, ward.name, ward.local_authority_gss, ward.boundary_set)
 
 
 ward_directory = Consumer(
     "grants.ward-directory",
-    ("wards.ward.registered.v1",),
     record_directory_ward,
     description="The ward directory: grants' own copy of the ward list, used to check the wards an application benefits.",
 )

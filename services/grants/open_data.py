@@ -292,3 +292,9 @@ async def export_360giving(
     document = package(grants, council=council, issued=issued or today_in_london())
     json_path, csv_path = write_files(document, out, council)
     return json_path, csv_path, len(grants)
+
+
+async def write_360giving(settings: Settings, council: str, out: Path, prefix: str | None = None) -> str:
+    """``cohesion export 360giving``: the export, and what it wrote, as a sentence."""
+    json_path, csv_path, count = await export_360giving(settings, council, out, prefix)
+    return f"{count} grant(s) written to {json_path} and {csv_path}"

@@ -1,3 +1,3 @@
 from shared.service import serve
 
-serve("services.notifications.app")
+serve("notifications")

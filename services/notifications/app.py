@@ -7,16 +7,12 @@ and a worker per channel sends it, retrying on its own schedule.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from services.notifications import api, tables
 from services.notifications.clocks import clocks
 from services.notifications.consumers import consumers
 from services.notifications.handover import Handover
 from services.notifications.settings import EmailSettings, NotificationsDefinition, QueueSettings, WebhookSettings
 from services.notifications.workers import WORKERS
-from shared.service import create_app
-from shared.settings import Settings
 
 
 def make_definition(
@@ -35,6 +31,7 @@ def make_definition(
             "list) and partners' own queues. Publishes `notifications.*` events."
         ),
         metadata=tables.metadata,
+        port=8004,
         routers=api.routers,
         consumers=consumers(email, handover),
         # The workers loop for as long as the service runs (a schedule restarts one if it ever fails).
@@ -51,7 +48,3 @@ def make_definition(
 
 
 definition = make_definition()
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)

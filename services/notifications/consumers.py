@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+import shared.events.catalogue  # noqa: F401 - registers every event type in CATALOGUE
 from services.notifications.domain import (
     Alert,
     AlertKind,
@@ -33,7 +34,10 @@ from services.notifications.messages import EventSummary, Links, event_email
 from services.notifications.settings import EmailSettings, links_for
 from services.notifications.tables import alerts
 from shared import calendar
-from shared.events import CATALOGUE, Envelope
+from shared.events import CATALOGUE, Envelope, EventData, EventMeta
+from shared.events.catalogue.actions import MilestoneOverdue
+from shared.events.catalogue.grants import MonitoringReportDue
+from shared.events.catalogue.wards import MeetingsBehind, SpendApproved, SpendRefused, SpendRequested
 from shared.messaging.consumer import Consumer, Handler
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
@@ -45,19 +49,20 @@ if TYPE_CHECKING:
 FAN_OUT = "notifications.fan-out"
 ALERTS = "notifications.alerts"
 # The events someone must be emailed about, and what kind of alert each makes.
+AlertEvent = MilestoneOverdue | MonitoringReportDue | MeetingsBehind | SpendRequested | SpendApproved | SpendRefused
 ALERT_KINDS: dict[str, AlertKind] = {
-    "actions.milestone.overdue.v1": "milestone_overdue",
-    "grants.monitoring.report_due.v1": "report_due",
-    "wards.ward.meetings_behind.v1": "cadence_behind",
-    "wards.spend_request.requested.v1": "spend_awaiting_approval",
-    "wards.spend_request.approved.v1": "spend_decided",
-    "wards.spend_request.refused.v1": "spend_decided",
+    MilestoneOverdue.event_type: "milestone_overdue",
+    MonitoringReportDue.event_type: "report_due",
+    MeetingsBehind.event_type: "cadence_behind",
+    SpendRequested.event_type: "spend_awaiting_approval",
+    SpendApproved.event_type: "spend_decided",
+    SpendRefused.event_type: "spend_decided",
 }
-# The fan-out binds to every other service's events, never to ``notifications.#``: each delivery
-# publishes an event of its own, and binding ``#`` would bring every one of them back through the
+# The fan-out handles every other service's events, never notifications' own: each delivery
+# publishes an event of its own, and handling those would bring every one of them back through the
 # broker into an inbox transaction only to be ignored (the handler still refuses them, too).
-FAN_OUT_BINDINGS: tuple[str, ...] = tuple(
-    f"{service}.#" for service in sorted({t.split(".", 1)[0] for t in CATALOGUE} - {"notifications"})
+FAN_OUT_EVENTS: tuple[type[EventData], ...] = tuple(
+    model for _, model in sorted(CATALOGUE.items()) if model.service() != "notifications"
 )
 
 
@@ -67,15 +72,15 @@ def consumers(email: EmailSettings, handover: Handover) -> list[Consumer]:
     return [
         Consumer(
             FAN_OUT,
-            FAN_OUT_BINDINGS,
             fan_out_linking_to(email, handover),
             description="Every event (except notifications.*) becomes a delivery for each matching subscription.",
-            # Bound to "#" before the fan-out left out notifications' own events.
-            retired_bindings=("#",),
+            events=FAN_OUT_EVENTS,
+            # Bound to "#" before the fan-out left out notifications' own events, then to each other
+            # service's "<service>.#" before it named the events it handles.
+            retired_bindings=("#", "actions.#", "grants.#", "wards.#"),
         ),
         Consumer(
             ALERTS,
-            tuple(ALERT_KINDS),
             note_alert,
             description="Events someone must be emailed about: an overdue milestone (its lead partner), a "
             "monitoring report due (the grantee), a ward behind on its meetings (the ward's members), a ward "
@@ -86,15 +91,16 @@ def consumers(email: EmailSettings, handover: Handover) -> list[Consumer]:
 
 def fan_out_linking_to(email: EmailSettings, handover: Handover | None = None) -> Handler:
     """The fan-out handler, with the links its immediate emails carry (read from the settings once),
-    handing webhook deliveries to this process's worker."""
+    handing webhook deliveries to this process's worker. Every event is passed on as it arrived."""
     links: Links | None = None
 
-    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def fan_out_event(event: EventData, meta: EventMeta, uow: UnitOfWork) -> None:
+        """Every event (except notifications.*) becomes a delivery for each matching subscription."""
         nonlocal links
         links = links or links_for(Settings(), email)
-        await fan_out(envelope, uow, links=links, handover=handover)
+        await fan_out(meta.envelope, uow, links=links, handover=handover)
 
-    return handle
+    return fan_out_event
 
 
 _CANDIDATES = (
@@ -223,12 +229,11 @@ def _hand_over(worker: DeliveryWorker, handed: list[Dispatch], *, inserted: set[
     return settle
 
 
-async def note_alert(envelope: Envelope, uow: UnitOfWork) -> None:
+async def note_alert(event: AlertEvent, meta: EventMeta, uow: UnitOfWork) -> None:
     """Remember that an event calls for an alert (the consumer commits); its recipients are found later,
     outside this transaction, since that may mean asking another service."""
-    kind = ALERT_KINDS.get(envelope.type)
-    if kind is None:
-        return
+    kind = ALERT_KINDS[event.event_type]
+    envelope = meta.envelope
     await keep_event(uow, envelope)
     alert = Alert.of(envelope.id, kind, envelope.council, calendar.now())
     await uow.session.execute(

@@ -39,7 +39,7 @@ from services.notifications.settings import WebhookSettings
 from shared import calendar
 from shared.events import CLOUDEVENTS_CONTENT_TYPE
 from shared.metrics import WEBHOOK_LATENCY, status_class
-from shared.telemetry import span_from
+from shared.telemetry import current_traceparent, span_from
 
 log = logging.getLogger(__name__)
 
@@ -350,11 +350,17 @@ async def post_signed(client: WebhookClient, dispatch: Dispatch) -> AttemptResul
                 status_code=answer.status_code,
                 response_excerpt=answer.excerpt,
                 retry_after=answer.retry_after,
+                traceparent=current_traceparent(),
             )
         except Exception as exc:  # any failure is still an attempt: recorded and retried, never lost
             error = _attempt_error(dispatch, exc)
             span.set_status(Status(StatusCode.ERROR, error))
-            result = AttemptResult(started_at=started_at, latency_ms=_elapsed_ms(clock), error=error[:500])
+            result = AttemptResult(
+                started_at=started_at,
+                latency_ms=_elapsed_ms(clock),
+                error=error[:500],
+                traceparent=current_traceparent(),
+            )
     WEBHOOK_LATENCY.record(result.latency_ms, {"status_class": status_class(result.status_code)})
     return result
 

@@ -37,7 +37,7 @@ from services.notifications.settings import EmailSettings, channels_of
 from services.notifications.tables import subscriptions
 from shared import calendar
 from shared.service import Runtime
-from shared.telemetry import span_from
+from shared.telemetry import current_traceparent, span_from
 from shared.unit_of_work import Actor
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ class EmailSender:
             SpanKind.CLIENT,
             **{"cohesion.delivery_id": outgoing.delivery_id, "cohesion.email_kind": outgoing.kind},
         ) as span:
+            traceparent = current_traceparent()  # the outcome events continue this attempt's trace
             try:
                 _, reply = await aiosmtplib.send(
                     message_of(outgoing, config.from_address, started_at),
@@ -193,7 +194,13 @@ class EmailSender:
                     start_tls=config.start_tls,
                     timeout=config.timeout_seconds,
                 )
-                return AttemptResult(started_at, _elapsed_ms(clock), status_code=250, response_excerpt=reply[:500])
+                return AttemptResult(
+                    started_at,
+                    _elapsed_ms(clock),
+                    status_code=250,
+                    response_excerpt=reply[:500],
+                    traceparent=traceparent,
+                )
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 refused = exc.recipients[0]
                 code, answer = refused.code, refused.message
@@ -203,10 +210,12 @@ class EmailSender:
                 # No reply at all (refused connection, timeout, dropped line): tried again later.
                 error = f"{type(exc).__name__}: {exc}"[:500]
                 span.set_status(Status(StatusCode.ERROR, error))
-                return AttemptResult(started_at, _elapsed_ms(clock), error=error)
+                return AttemptResult(started_at, _elapsed_ms(clock), error=error, traceparent=traceparent)
             span.set_attribute("smtp.reply_code", code)
             span.set_status(Status(StatusCode.ERROR, f"{code} {answer}"))
-            return AttemptResult(started_at, _elapsed_ms(clock), status_code=code, response_excerpt=answer[:500])
+            return AttemptResult(
+                started_at, _elapsed_ms(clock), status_code=code, response_excerpt=answer[:500], traceparent=traceparent
+            )
 
 
 def _elapsed_ms(clock: float) -> int:

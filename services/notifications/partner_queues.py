@@ -40,7 +40,7 @@ from shared.events import CLOUDEVENTS_CONTENT_TYPE
 from shared.messaging.management import ManagementApi, vhost_of
 from shared.service import Runtime
 from shared.settings import Settings
-from shared.telemetry import span_from
+from shared.telemetry import current_traceparent, span_from
 from shared.unit_of_work import Actor
 
 log = logging.getLogger(__name__)
@@ -241,6 +241,7 @@ class QueuePublisher:
                 "cohesion.delivery_id": publication.delivery_id,
             },
         ):
+            traceparent = current_traceparent()  # the outcome events continue this attempt's trace
             try:
                 await self.runtime.broker.publish(
                     publication.body,
@@ -256,7 +257,7 @@ class QueuePublisher:
             except Exception as exc:  # unroutable (queue gone), refused (queue full), broker away: retried
                 error = f"{type(exc).__name__}: {exc}"[:500]
         latency_ms = int((asyncio.get_running_loop().time() - clock) * 1000)
-        return AttemptResult(started_at, latency_ms, error=error)
+        return AttemptResult(started_at, latency_ms, error=error, traceparent=traceparent)
 
 
 async def publish_to_partner_queues(runtime: Runtime) -> None:

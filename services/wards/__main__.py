@@ -1,3 +1,3 @@
 from shared.service import serve
 
-serve("services.wards.app")
+serve("wards")

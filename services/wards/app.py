@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from services.wards import api, clocks, consumers, responders, tables
-from shared.service import Schedule, ServiceDefinition, create_app
-from shared.settings import Settings
+from services.wards import api, clocks, consumers, demo, responders, tables
+from shared.service import Schedule, ServiceDefinition
 
 definition = ServiceDefinition(
     name="wards",
@@ -19,6 +16,7 @@ definition = ServiceDefinition(
         "neighbourhood working. Publishes `wards.*` events; consumes grants' awards; answers `wards.member_contacts` and `wards.spend_contacts`."
     ),
     metadata=tables.metadata,
+    port=8001,
     routers=api.routers,
     consumers=consumers.CONSUMERS,
     responders=[responders.ward_member_contacts_responder, responders.spend_contacts_responder],
@@ -27,8 +25,5 @@ definition = ServiceDefinition(
         Schedule("meeting-cadence", clocks.meeting_cadence),
         Schedule("quarterly-updates-overdue", clocks.quarterly_updates_overdue),
     ],
+    demo=demo.load_demo_data,
 )
-
-
-def build(settings: Settings | None = None) -> FastAPI:
-    return create_app(definition, settings)

@@ -6,67 +6,61 @@ from __future__ import annotations
 from services.wards.domain import WardGrant
 from services.wards.handlers import grant_awarded, grant_changed
 from shared.calendar import today_in_london
-from shared.events import Envelope
-from shared.events.catalogue import grants as ev
+from shared.events import EventMeta
+from shared.events.catalogue.grants import (
+    ApplicationApproved,
+    ApplicationPaid,
+    ApplicationWithdrawn,
+    RemainingTranchesCancelled,
+)
 from shared.messaging.consumer import Consumer
 from shared.unit_of_work import UnitOfWork
 
-GRANT_EVENTS = (
-    ev.ApplicationApproved.event_type,
-    ev.ApplicationPaid.event_type,
-    ev.RemainingTranchesCancelled.event_type,
-    ev.ApplicationWithdrawn.event_type,
-)
+GrantEvent = ApplicationApproved | ApplicationPaid | RemainingTranchesCancelled | ApplicationWithdrawn
 
 
-async def keep_ward_grants(envelope: Envelope, uow: UnitOfWork) -> None:
+async def keep_ward_grants(event: GrantEvent, meta: EventMeta, uow: UnitOfWork) -> None:
     """One row per grant and ward it benefits; the runtime commits it with the inbox record, so a
     redelivered event changes nothing twice."""
-    council = envelope.council
+    council = meta.council
     if not council:
         return
-    data = envelope.data
-    match envelope.type:
-        case ev.ApplicationApproved.event_type:
-            approved = ev.ApplicationApproved.model_validate(data)
-            for gss_code in dict.fromkeys(approved.ward_codes):
+    match event:
+        case ApplicationApproved():
+            for gss_code in dict.fromkeys(event.ward_codes):
                 await grant_awarded(
                     uow.session,
                     WardGrant(
-                        application_id=approved.application_id,
+                        application_id=event.application_id,
                         gss_code=gss_code,
                         council=council,
-                        fund_id=approved.fund_id,
-                        amount_awarded_pence=approved.amount_awarded_pence,
-                        awarded_on=today_in_london(approved.decided_at),
-                        title=approved.title,
-                        recipient_name=approved.recipient_organisation_name,
-                        theme=approved.theme,
+                        fund_id=event.fund_id,
+                        amount_awarded_pence=event.amount_awarded_pence,
+                        awarded_on=today_in_london(event.decided_at),
+                        title=event.title,
+                        recipient_name=event.recipient_organisation_name,
+                        theme=event.theme,
                     ),
                 )
-        case ev.ApplicationPaid.event_type:
-            paid = ev.ApplicationPaid.model_validate(data)
+        case ApplicationPaid():
             await grant_changed(
-                uow.session, council, paid.application_id, status="paid", amount_paid_pence=paid.amount_paid_pence
+                uow.session, council, event.application_id, status="paid", amount_paid_pence=event.amount_paid_pence
             )
-        case ev.RemainingTranchesCancelled.event_type:
-            cut = ev.RemainingTranchesCancelled.model_validate(data)
+        case RemainingTranchesCancelled():
             await grant_changed(
                 uow.session,
                 council,
-                cut.application_id,
+                event.application_id,
                 status="paid",
-                amount_awarded_pence=cut.amount_paid_pence,
-                amount_paid_pence=cut.amount_paid_pence,
+                amount_awarded_pence=event.amount_paid_pence,
+                amount_paid_pence=event.amount_paid_pence,
             )
-        case ev.ApplicationWithdrawn.event_type:
-            withdrawn = ev.ApplicationWithdrawn.model_validate(data)
-            await grant_changed(uow.session, council, withdrawn.application_id, status="withdrawn")
+        case ApplicationWithdrawn():
+            await grant_changed(uow.session, council, event.application_id, status="withdrawn")
 
 
 ward_grants = Consumer(
     name="wards.ward-grants",
-    bindings=GRANT_EVENTS,
     handle=keep_ward_grants,
     description="Keeps the grants awarded in each ward for its place profile (awarded, paid, cut short, withdrawn).",
 )

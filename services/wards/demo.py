@@ -13,6 +13,11 @@ missed, resident engagement and a place profile with its community assets.
 
 ``walk_meeting_to_money_spent`` records a ward meeting whose decision allocates money, and follows its
 spend request through the approver and finance, printing the trace id of the meeting's request.
+
+The wards' part of ``make up``'s demo data (``load_demo_data``, registered as the service's ``demo``):
+Rotherham's wards, published again for newer subscribers (the service loads its reference wards itself;
+publishing them again lets a subscriber declared since the first load, grants' ward copy, catch up, and the
+inbox makes a repeat harmless), then the two loaders below.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import httpx
 
 from shared.auth import issue_token
 from shared.calendar import FinancialYear, today_in_london
+from shared.demo import OFFICER, Demo
 from shared.settings import Settings
 
 COUNCIL = "E08000018"  # Rotherham
@@ -385,3 +391,15 @@ async def _engagement_and_profile(api: WardsApi) -> str:
         "wards: 3 resident engagement records and Boston Castle's place profile (IMD decile 1, 2 community assets); "
         f"public at /v1/public/wards/{PLAN_WARD}/profile and /v1/public/wards/{PLAN_WARD}/plan"
     )
+
+
+async def load_demo_data(demo: Demo) -> list[str]:
+    """Wards, members, a year's budgets and spending, and neighbourhood working; loading again changes nothing."""
+    officer = demo.as_("officer", **OFFICER)
+    wards = await demo.ok("GET", "wards", "/v1/wards?limit=500", headers=officer)
+    admin = demo.as_("admin", subject="system:demo-data")
+    republished = await demo.ok("POST", "wards", "/v1/wards:republish", headers=admin)
+    lines = [f"wards: {len(wards['items'])} Rotherham wards (WD24) loaded; {republished['published']} published"]
+    lines += await load_wards_demo_data(demo.client, demo.settings, demo.urls["wards"])
+    lines += await load_neighbourhood_demo_data(demo.client, demo.settings, demo.urls["wards"])
+    return lines

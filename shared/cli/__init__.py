@@ -11,10 +11,10 @@ import typer
 
 from shared.settings import settings_for
 
-app = typer.Typer(help="Cohesion: grants, actions, wards and notifications for a stronger-communities programme.")
+app = typer.Typer(help="Cohesion: the services of a council's stronger-communities programme.")
 dlq_app = typer.Typer(help="Inspect and replay dead-lettered messages.")
 app.add_typer(dlq_app, name="dlq")
-export_app = typer.Typer(help="Open-data exports.")
+export_app = typer.Typer(help="Exports the services offer, e.g. 360giving (open data).")
 app.add_typer(export_app, name="export")
 
 
@@ -49,10 +49,11 @@ def token(
 @app.command()
 def migrate(service: Annotated[list[str] | None, typer.Argument(help="Services (default: all)")] = None) -> None:
     """Create each service's database if needed and migrate it to the latest revision."""
-    from shared.migrations import SERVICES, prepare_database
+    from shared import registry
+    from shared.migrations import prepare_database
 
     async def run() -> None:
-        for name in service or SERVICES:
+        for name in service or registry.names():
             await prepare_database(name)
             typer.echo(f"{name}: migrated ({settings_for(name).database_name})")
 
@@ -70,7 +71,7 @@ def up() -> None:
 @app.command()
 def demo() -> None:
     """Drive a short scenario through the running system and print what happened."""
-    from shared.cli.demo import run_demo
+    from shared.demo import run_demo
 
     raise typer.Exit(asyncio.run(run_demo()))
 
@@ -110,17 +111,11 @@ def dlq_replay(
     typer.echo(f"replayed {moved} message(s) from {consumer}.dlq to {consumer}")
 
 
-@export_app.command("360giving")
-def export_360giving(
-    council: Annotated[str, typer.Option(help="GSS code of the council, e.g. E08000018")],
-    out: Annotated[Path, typer.Option(help="Folder to write the JSON package and the CSV to")],
-    prefix: Annotated[str | None, typer.Option(help="Your registered 360Giving prefix, e.g. 360G-rotherham")] = None,
-) -> None:
-    """Write the council's awarded grants as a 360Giving package (JSON) and its flattened CSV."""
-    from shared.cli.export import three_sixty_giving
-
-    three_sixty_giving(council, out, prefix)
-
-
 def main() -> None:
+    import sys
+
+    if "export" in sys.argv[1:2]:  # the services' exports, only when asked for: listing them imports every service
+        from shared.cli.export import add_export_commands
+
+        add_export_commands(export_app)
     app()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -14,9 +15,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from shared.docs import load_definitions
+from shared import registry
 from shared.messaging.topology import declare_topology
-from shared.migrations import SERVICES, prepare_database
+from shared.migrations import prepare_database
 from shared.settings import Settings, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,10 +46,10 @@ def _port_in_use(port: int) -> bool:
 
 async def prepare(settings: Settings) -> None:
     """Databases migrated and every consumer's queues declared before any service publishes."""
-    for name in SERVICES:
+    for name in registry.names():
         await prepare_database(name)
         _say(f"  database {settings_for(name).database_name}: migrated")
-    consumers = [c.queue for d in load_definitions().values() for c in d.consumers]
+    consumers = [c.queue for d in registry.definitions().values() for c in d.consumers]
     await declare_topology(settings.amqp_url, consumers, settings.retry_delays_ms)
     _say(f"  broker: exchange cohesion.events and {len(consumers)} consumer queues declared")
 
@@ -57,12 +58,14 @@ def start_services(env: dict[str, str]) -> dict[str, subprocess.Popen[bytes]]:
     logs = RUN_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     processes: dict[str, subprocess.Popen[bytes]] = {}
-    for name in SERVICES:
+    # Each is told where the others are, rather than working it out by importing every service.
+    urls = json.dumps(settings_for("cli").service_urls)
+    for name in registry.names():
         log = (logs / f"{name}.log").open("ab")
         processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
+            [sys.executable, "-m", registry.package_of(name)],
             cwd=ROOT,
-            env={**env, "COHESION_HTTP_PORT": str(_port_of(name))},
+            env={**env, "COHESION_HTTP_PORT": str(_port_of(name)), "COHESION_SERVICE_URLS": urls},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us; we stop the services in order
@@ -136,13 +139,14 @@ def start_mailbox(settings: Settings) -> subprocess.Popen[bytes] | None:
 
 def where_to_look() -> str:
     urls = settings_for("cli").service_urls
+    any_url = urls[registry.names()[0]]  # every service serves the event catalogue and its own metrics
     lines = ["", "Cohesion is running. Where to look:"]
-    for name in SERVICES:
+    for name in registry.names():
         lines.append(f"  {name:<14} {urls[name]}/docs   (OpenAPI: {urls[name]}/openapi.json)")
     lines += [
-        f"  events         {urls['wards']}/asyncapi   (AsyncAPI 3: {urls['wards']}/asyncapi.json)",
+        f"  events         {any_url}/asyncapi   (AsyncAPI 3: {any_url}/asyncapi.json)",
         "  broker         http://127.0.0.1:15672 (guest/guest): exchange cohesion.events, queues, DLQs",
-        f"  metrics        {urls['wards']}/metrics and each service's /metrics (outbox lag, queue depth, deliveries)",
+        f"  metrics        {any_url}/metrics and each service's /metrics (outbox lag, queue depth, deliveries)",
         f"  logs           {_shown(RUN_DIR / 'logs')}/<service>.log (JSON, with trace ids)",
         f"  emails         {_shown(MAIL_DIR / 'new')}/ (every email the services send: alerts, digests, notices)",
         "",
@@ -166,7 +170,7 @@ def _shown(path: Path) -> str:
 
 def run_local() -> int:
     settings = settings_for("cli")
-    busy = [n for n in SERVICES if _port_in_use(_port_of(n))]
+    busy = [n for n in registry.names() if _port_in_use(_port_of(n))]
     if busy:
         _say(f"ports already in use for {', '.join(busy)}: is another `make up` running? Stop it first.")
         return 1
@@ -188,7 +192,7 @@ def run_local() -> int:
     try:
         asyncio.run(wait_ready(processes))
         _say("Loading demo data from the seed papers...")
-        from shared.cli.demo import load_demo_data
+        from shared.demo import load_demo_data
 
         for line in asyncio.run(load_demo_data()):
             _say(f"  {line}")

@@ -5,6 +5,7 @@ from shared.events.envelope import (
     CLOUDEVENTS_CONTENT_TYPE,
     EVENTS_EXCHANGE,
     Envelope,
+    EventMeta,
     decode_envelope,
     new_envelope,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "EVENTS_EXCHANGE",
     "Envelope",
     "EventData",
+    "EventMeta",
     "decode_envelope",
     "model_for",
     "new_envelope",

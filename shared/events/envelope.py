@@ -10,13 +10,14 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from cloudevents.core.bindings import rabbitmq as ce_rabbitmq
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from shared.events.base import EventData, model_for
+from shared.events.base import EventData
 
 EVENTS_EXCHANGE = "cohesion.events"
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
@@ -49,10 +50,6 @@ class Envelope:
     @property
     def dataschema(self) -> str:
         return f"{SCHEMA_BASE}/{self.type}.json"
-
-    def payload(self) -> EventData:
-        """The data parsed into its catalogue model (raises on an unknown type or bad data)."""
-        return model_for(self.type).model_validate(self.data)
 
     def to_cloudevent(self) -> CloudEvent:
         attributes: dict[str, Any] = {
@@ -87,6 +84,58 @@ class Envelope:
             traceparent=traceparent,
             extensions=self.extensions,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class EventMeta:
+    """What a consumer's handler is told about an event besides its data: the envelope's attributes."""
+
+    id: str
+    # The type it was published as: an older version than the handler's model when it was upcast.
+    type: str
+    source: str
+    subject: str
+    council: str
+    time: datetime
+    traceparent: str | None
+    # The event as it arrived, its exact bytes included, for a consumer that passes it on unchanged.
+    envelope: Envelope
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> EventMeta:
+        return cls(
+            envelope.id,
+            envelope.type,
+            envelope.source,
+            envelope.subject,
+            envelope.council,
+            envelope.time,
+            envelope.traceparent,
+            envelope,
+        )
+
+
+def cloudevent_model(data_model: type[EventData]) -> type[BaseModel]:
+    """The structured CloudEvents envelope carrying ``data_model`` as its data."""
+    event_type = data_model.event_type
+    name = "".join(part.capitalize() for part in event_type.replace("_", ".").split(".")) + "Event"
+    fields: dict[str, Any] = {
+        "specversion": (Literal["1.0"], ...),
+        "id": (str, Field(description="UUID; also the AMQP message_id")),
+        "source": (str, Field(description=f"/cohesion/{data_model.service()}")),
+        "type": (Literal[event_type], Field(description="The routing key")),
+        "time": (datetime, ...),
+        "subject": (str, Field(description="The aggregate id")),
+        "dataschema": (str, ...),
+        "datacontenttype": (Literal["application/json"], ...),
+        "council": (str, Field(description="GSS code of the council (tenant)")),
+        "traceparent": (str | None, Field(default=None, description="W3C trace context")),
+        "data": (data_model, ...),
+    }
+    model: type[BaseModel] = create_model(
+        name, __config__=ConfigDict(title=event_type), __doc__=(data_model.__doc__ or event_type).strip(), **fields
+    )
+    return model
 
 
 def new_envelope(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from aio_pika.abc import AbstractIncomingMessage
-from faststream.rabbit import RabbitBroker
-from faststream.rabbit.message import RabbitMessage
+from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
 from faststream.rabbit.schemas.channel import Channel
+
+from shared.events import CATALOGUE, CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE, model_for
+from shared.events.envelope import cloudevent_model
 
 
 def create_broker(amqp_url: str, *, prefetch: int = 50, service: str = "cohesion") -> RabbitBroker:
@@ -20,9 +21,9 @@ def create_broker(amqp_url: str, *, prefetch: int = 50, service: str = "cohesion
         graceful_timeout=10.0,
         fail_fast=False,
         description=f"Cohesion {service} service",
-        # Handlers take the raw message (see raw_message) and decode it themselves. FastStream's
-        # dependency injection resolved a message parameter in a worker thread, a thread hop per
-        # message that cost more than the handler's own work on a busy queue.
+        # A subscriber's decoder hands its handler the typed model (a consumer's: the event's catalogue
+        # model, read from the CloudEvent); FastStream's dependency injection validating it once more
+        # cost 60 µs a message, a third of the subscriber's path (docs/adr/0006-how-faststream-is-used.md).
         apply_types=False,
         # "Received"/"Processed" for every message is debugging detail, not an operator's log line
         # (the consumer's span holds the outcome); at DEBUG it is not even formatted.
@@ -30,6 +31,21 @@ def create_broker(amqp_url: str, *, prefetch: int = 50, service: str = "cohesion
     )
 
 
-async def raw_message(message: RabbitMessage) -> AbstractIncomingMessage:
-    """A subscriber's decoder: the handler is given aio-pika's message itself (body, headers, ack)."""
-    return message.raw_message
+def declare_publications(broker: RabbitBroker, service: str) -> None:
+    """The relay's publications, declared on the service's broker: every event type the service owns, on
+    ``cohesion.events``, persistent, as a structured CloudEvent. FastStream's AsyncAPI document is generated
+    from them; the relay publishes through aio-pika's channel itself (docs/adr/0006 says why)."""
+    model_for("wards.ward.registered.v1")  # registers the whole catalogue
+    exchange = RabbitExchange(EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
+    for event_type, model in sorted(CATALOGUE.items()):
+        if model.service() != service:
+            continue
+        broker.publisher(
+            routing_key=event_type,
+            exchange=exchange,
+            title=f"{event_type}:publish",
+            description=(model.__doc__ or "").strip() or f"Published by the {service} service.",
+            schema=cloudevent_model(model),
+            persist=True,
+            content_type=CLOUDEVENTS_CONTENT_TYPE,
+        )

@@ -42,11 +42,11 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from aiormq.exceptions import AMQPError, DeliveryError
 from faststream import AckPolicy
 from faststream.rabbit import QueueType, RabbitBroker, RabbitQueue
+from faststream.rabbit.message import RabbitMessage
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.messaging.broker import raw_message
 from shared.telemetry import current_traceparent, span_from, tracer
 from shared.unit_of_work import Actor, UnitOfWork
 
@@ -168,18 +168,23 @@ def responder_queue(procedure: Procedure[Any, Any]) -> RabbitQueue:
 class ResponderRuntime:
     """Subscribes each responder to its procedure's queue on the service's broker and replies to every request."""
 
-    def __init__(self, broker: RabbitBroker, engine: AsyncEngine, service: str) -> None:
+    def __init__(self, broker: RabbitBroker, engine: AsyncEngine | None, service: str) -> None:
         self.broker = broker
         self.engine = engine
         self.service = service
 
     def register(self, responder: Responder[Any, Any]) -> None:
-        async def on_request(message: AbstractIncomingMessage) -> None:
-            await self.answer(responder, message)
+        context = self.broker.context
+
+        async def on_request(body: bytes) -> None:
+            # The request is read in ``answer``, so that one that does not validate still gets its
+            # answer (``invalid``); the message comes from FastStream's context, read directly.
+            message: RabbitMessage = context.get_local("message")
+            await self.answer(responder, message.raw_message)
 
         self.broker.subscriber(
             responder_queue(responder.procedure),
-            decoder=raw_message,
+            decoder=_body,
             ack_policy=AckPolicy.MANUAL,
             no_reply=True,  # the reply is published below, with its status
             title=responder.procedure.queue,
@@ -226,6 +231,7 @@ class ResponderRuntime:
         except ValidationError as exc:
             return InvalidRequest.status, _detail(f"request is not a {procedure.request.__name__}: {exc}")
         actor = Actor(f"rpc:{procedure.name}", council=request.council)
+        assert self.engine is not None, "a responder answers only in a running service"
         try:
             async with UnitOfWork(self.engine, self.service, actor) as uow:
                 response = await responder.handle(request, uow)
@@ -235,6 +241,10 @@ class ResponderRuntime:
             log.exception("%s failed", procedure.queue)
             return RemoteError.status, _detail(f"{type(exc).__name__} in {self.service}")
         return "ok", procedure.response.model_validate(response).model_dump_json().encode()
+
+
+async def _body(message: RabbitMessage) -> bytes:
+    return message.body
 
 
 def _detail(text: str) -> bytes:

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shared import registry
 from shared.auth import TokenVerifier
-from shared.migrations import SERVICES
 from shared.settings import Settings
 from tests.support import COUNCIL, RUN_ID, amqp_url_for_vhost, eventually, token
 from tests.system import ROOT, System, free_port, system_env
@@ -257,7 +257,7 @@ async def test_make_up_prepares_everything_loads_the_seed_papers_and_ctrl_c_stop
 
     try:
         await asyncio.wait_for(read_until("Ctrl-C stops everything."), timeout=180)
-        for name in SERVICES:
+        for name in registry.names():
             assert f"  database {prefix}_{name}: migrated" in said
             assert f"  {name}: ready on {urls[name]}" in said
             assert any(f"{urls[name]}/docs" in line for line in said)
@@ -279,7 +279,9 @@ async def test_make_up_prepares_everything_loads_the_seed_papers_and_ctrl_c_stop
     said += rest.decode().splitlines()
     assert up.returncode == 0, "\n".join(said)
     stopped = said[said.index("Stopping services...") :]
-    assert sorted(line.strip() for line in stopped[1:]) == sorted(f"{n}: stopped" for n in [*SERVICES, "mailbox"])
+    assert sorted(line.strip() for line in stopped[1:]) == sorted(
+        f"{n}: stopped" for n in [*registry.names(), "mailbox"]
+    )
     for port in [*(int(url.rsplit(":", 1)[1]) for url in urls.values()), mail_port]:
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"something still listens on {port}"

@@ -19,7 +19,7 @@ import pytest
 from cloudevents.core.formats.json import JSONFormat
 from standardwebhooks.webhooks import Webhook
 
-from shared.cli.demo import WebhookReceiver
+from shared.demo import WebhookReceiver
 from shared.docs import load_definitions
 from shared.messaging.topology import declare_topology
 from shared.settings import Settings
@@ -231,7 +231,7 @@ async def test_the_demo_walks_an_application_from_submission_to_its_first_paymen
     cohesion: Cohesion, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
     """What `make up` loads and `make demo` then drives, against the four running processes."""
-    from shared.cli.demo import load_demo_data, run_demo
+    from shared.demo import load_demo_data, run_demo
 
     for name in ("COHESION_SERVICE_URLS", "COHESION_DB_PREFIX", "COHESION_AMQP_URL"):
         monkeypatch.setenv(name, cohesion.system.env[name])

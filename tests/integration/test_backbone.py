@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 
 from services.wards import tables as wards_tables
 from shared.db import asyncpg_dsn, audit_log, inbox, outbox
-from shared.events import EVENTS_EXCHANGE, Envelope, new_envelope
+from shared.events import EVENTS_EXCHANGE, Envelope, EventMeta, new_envelope
 from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import ATTEMPT_HEADER, ERROR_HEADER, Consumer
 from shared.messaging.topology import EVENT_LOG, ConsumerQueue, declare_topology, dlq_name
@@ -452,12 +452,12 @@ async def test_events_of_one_unit_are_published_in_the_order_they_were_emitted(p
 async def test_the_same_event_delivered_twice_has_one_effect(settings_for_test, amqp_url):
     effects = 0
 
-    async def record(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def record(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
         nonlocal effects
         effects += 1
-        uow.audit("probe.effect", envelope.subject)
+        uow.audit("probe.effect", meta.subject)
 
-    consumer = Consumer("test.once", ("wards.ward.registered.v1",), record)
+    consumer = Consumer("test.once", record)
     settings = settings_for_test("wards")
     async with running_service(probe_definition(consumer), settings) as (app, _):
         runtime: Runtime = app.state.runtime
@@ -476,11 +476,11 @@ async def test_the_same_event_delivered_twice_has_one_effect(settings_for_test, 
 async def test_a_message_that_always_fails_reaches_the_dlq_after_spaced_retries(settings_for_test, amqp_url):
     attempts: list[float] = []
 
-    async def always_fails(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def always_fails(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
         attempts.append(time.monotonic())
         raise RuntimeError("the handler cannot cope")
 
-    consumer = Consumer("test.poison", ("wards.ward.registered.v1",), always_fails)
+    consumer = Consumer("test.poison", always_fails)
     settings = settings_for_test("wards", retry_delays_ms=[300, 600], max_attempts=3)
     async with running_service(probe_definition(consumer), settings) as (app, _):
         runtime: Runtime = app.state.runtime
@@ -499,6 +499,34 @@ async def test_a_message_that_always_fails_reaches_the_dlq_after_spaced_retries(
     assert dead.headers[ATTEMPT_HEADER] == 3
     assert "the handler cannot cope" in str(dead.headers[ERROR_HEADER])
     assert json.loads(dead.body)["id"] == envelope.id  # the message is kept whole for replay
+
+
+async def test_a_message_that_is_no_readable_event_goes_to_the_dlq_at_once_and_the_handler_never_runs(
+    settings_for_test, amqp_url
+):
+    handled: list[str] = []
+
+    async def record(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
+        handled.append(meta.id)
+
+    consumer = Consumer("test.unreadable", record)
+    settings = settings_for_test("wards", retry_delays_ms=[300], max_attempts=3)
+    async with running_service(probe_definition(consumer), settings):
+        not_json = aio_pika.Message(b"not a cloudevent", content_type="application/cloudevents+json", message_id="junk")
+        bad_data = new_envelope("wards", ward_event("E05000012"), subject="E05000012", council=COUNCIL)
+        bad_data = dataclasses.replace(bad_data, data={"gss_code": "E05000012"})  # no name, no council: not the model
+        connection = await aio_pika.connect(amqp_url)
+        async with connection:
+            exchange = await (await connection.channel()).get_exchange(EVENTS_EXCHANGE)
+            await exchange.publish(not_json, routing_key="wards.ward.registered.v1")
+        await publish_raw(amqp_url, bad_data)
+        await eventually(lambda: queue_depth_is(amqp_url, dlq_name("test.unreadable"), 2), timeout=20)
+        await eventually(lambda: queue_depth_is(amqp_url, "test.unreadable", 0))
+        dead = [await get_one(amqp_url, dlq_name("test.unreadable")) for _ in range(2)]
+    assert handled == []
+    assert {m.message_id for m in dead} == {"junk", bad_data.id}
+    assert all("undecodable message" in str(m.headers[ERROR_HEADER]) for m in dead)
+    assert all(ATTEMPT_HEADER not in m.headers for m in dead)  # not retried: retrying cannot help
 
 
 async def test_a_binding_a_consumer_no_longer_wants_is_removed_when_the_topology_is_declared(vhost, amqp_url):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from shared.cli.ops import list_dead_letters, replay_dead_letters
-from shared.events import Envelope, new_envelope
+from shared.events import EventMeta, new_envelope
+from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import Consumer
 from shared.messaging.topology import dlq_name
 from shared.unit_of_work import UnitOfWork
@@ -15,12 +16,12 @@ async def test_a_dead_letter_is_listed_with_its_error_and_replayed_after_the_fix
     fixed = False
     handled: list[str] = []
 
-    async def handler(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def handler(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
         if not fixed:
             raise ValueError("ward code not recognised")
-        handled.append(envelope.id)
+        handled.append(meta.id)
 
-    consumer = Consumer("test.replayable", ("wards.ward.registered.v1",), handler)
+    consumer = Consumer("test.replayable", handler)
     settings = settings_for_test("wards", retry_delays_ms=[100], max_attempts=2)
     async with running_service(probe_definition(consumer), settings):
         envelope = new_envelope("wards", ward_event("E05000042"), subject="E05000042", council=COUNCIL)

@@ -12,8 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.notifications.app import make_definition
 from services.wards.domain import Ward
 from services.wards.handlers import register_wards
+from shared.events import EventMeta
+from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import Consumer
-from shared.unit_of_work import Actor
+from shared.unit_of_work import Actor, UnitOfWork
 from tests.integration.test_backbone import probe_definition
 from tests.integration.test_notifications_webhooks import Endpoint, application_submitted, config, publish, subscribe
 from tests.support import COUNCIL, eventually, running_service
@@ -39,10 +41,10 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 async def test_the_outbox_the_consumers_and_their_queues_are_measured(settings_for_test):
-    async def note_ward(envelope, uow) -> None:
+    async def note_ward(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
         return None
 
-    consumer = Consumer("metrics.ward-notes", ("wards.ward.registered.v1",), note_ward)
+    consumer = Consumer("metrics.ward-notes", note_ward)
     settings = settings_for_test("wards", queue_watch_seconds=0.2)
     async with running_service(probe_definition(consumer), settings) as (app, client):
         runtime = app.state.runtime

@@ -8,7 +8,6 @@ its model, shows up as a difference.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pytest
@@ -17,8 +16,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
+from shared import registry
 from shared.db import create_engine, kernel_metadata
-from shared.migrations import SERVICES
 
 
 def differences(connection: Connection, metadata: MetaData) -> list[Any]:
@@ -28,9 +27,9 @@ def differences(connection: Connection, metadata: MetaData) -> list[Any]:
     return list(compare_metadata(context, context.opts["target_metadata"]))
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", registry.names())
 async def test_the_migrated_database_matches_the_services_tables(settings_for_test, service: str):
-    metadata = importlib.import_module(f"services.{service}.tables").metadata
+    metadata = registry.definition(service).metadata
     engine = create_engine(settings_for_test(service).db_url, pool_size=1)
     try:
         async with engine.connect() as connection:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from services.wards import tables as wards_tables
 from services.wards.app import definition as wards
-from shared.events import Envelope
+from shared.events import EventMeta
+from shared.events.catalogue.wards import WardRegistered
 from shared.messaging.consumer import Consumer
-from shared.service import ServiceDefinition
-from shared.telemetry import add_exporter, setup_telemetry
-from shared.unit_of_work import UnitOfWork
-from tests.support import eventually, running_service, token
+from shared.service import Runtime, Schedule, ServiceDefinition
+from shared.telemetry import add_exporter, setup_telemetry, trace_id_of
+from shared.unit_of_work import Actor, UnitOfWork
+from tests.integration.test_backbone import Tap, probe_definition, ward_event
+from tests.support import COUNCIL, eventually, running_service, token
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
@@ -25,15 +30,15 @@ async def test_the_trace_of_a_command_reaches_the_consumer_in_another_service(se
 
     consumed: list[str] = []
 
-    async def on_ward(envelope: Envelope, uow: UnitOfWork) -> None:
-        consumed.append(envelope.subject)
+    async def on_ward(event: WardRegistered, meta: EventMeta, uow: UnitOfWork) -> None:
+        consumed.append(meta.subject)
 
     listener = ServiceDefinition(
         name="grants",
         title="listener",
         description="a consumer in another service",
         metadata=wards_tables.metadata,
-        consumers=[Consumer("test.trace-listener", ("wards.ward.registered.v1",), on_ward)],
+        consumers=[Consumer("test.trace-listener", on_ward)],
     )
     settings = settings_for_test("wards")
     async with (
@@ -78,6 +83,34 @@ async def test_probes_are_not_traced_and_every_response_names_its_trace(settings
         assert server.name == "GET /v1/wards"
         assert server.attributes is not None and server.attributes.get("http.response.status_code") == 200
         assert response.headers["x-trace-id"] == format(server.context.trace_id, "032x")
+    exporter.clear()
+
+
+async def test_an_event_a_clock_raises_starts_a_trace_of_its_own_named_after_the_clock_and_the_occurrence(
+    settings_for_test, amqp_url
+):
+    exporter = InMemorySpanExporter()
+    add_exporter(setup_telemetry("wards"), SimpleSpanProcessor(exporter))
+
+    async def ward_check(runtime: Runtime) -> None:
+        async with runtime.uow(Actor("scheduler")) as uow:
+            if await uow.first_occurrence("ward-overdue", "E05000077"):  # claimed once, ever
+                uow.emit(ward_event("E05000077"), subject="E05000077", council=COUNCIL)
+            await uow.commit()
+            uow.emit(ward_event("E05000078"), subject="E05000078", council=COUNCIL)  # no occurrence claimed
+            await uow.commit()
+
+    definition = dataclasses.replace(probe_definition(), schedules=[Schedule("ward-check", ward_check, 60)])
+    async with Tap(amqp_url) as tap, running_service(definition, settings_for_test("wards")):
+        await eventually(lambda: _async(len(tap.messages) >= 2))
+
+    traces = {json.loads(m.body)["subject"]: trace_id_of(json.loads(m.body).get("traceparent")) for m in tap.messages}
+    assert traces["E05000077"] and traces["E05000078"] and traces["E05000077"] != traces["E05000078"]
+    roots = {format(s.context.trace_id, "032x"): s for s in exporter.get_finished_spans() if s.parent is None}
+    assert roots[traces["E05000077"]].name == "ward-check ward-overdue E05000077"
+    assert roots[traces["E05000078"]].name == "ward-check wards.ward.registered.v1 E05000078"
+    relayed = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.PRODUCER]
+    assert {format(s.context.trace_id, "032x") for s in relayed} >= set(traces.values())  # the relay continued them
     exporter.clear()
 
 

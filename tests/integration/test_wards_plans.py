@@ -128,7 +128,7 @@ async def test_a_plan_is_drafted_published_and_refreshed_and_every_version_stays
     assert (await wards.ok("GET", f"{path}/2", wards.as_("partner")))["priorities"][0]["id"] == kept["id"]
 
     events = await wards.events("wards.ward_plan.published.v1")
-    assert [(e["data"]["version"], e["data"]["refresh"]) for e in events] == [(1, False), (2, True)]
+    assert [(e["data"]["plan_version"], e["data"]["refresh"]) for e in events] == [(1, False), (2, True)]
     assert events[1]["data"]["boundary_set"] == "WD24" and events[1]["council"] == COUNCIL
     assert len(await wards.events("wards.ward_plan.drafted.v1")) == 2
 

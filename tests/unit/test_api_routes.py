@@ -6,7 +6,6 @@ request, a thread hop for each, and the GIL passed back and forth with the loop.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +14,8 @@ import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-SERVICES = ("grants", "actions", "wards", "notifications")
+from shared import registry
+from shared.service import build_service
 
 
 def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
@@ -36,9 +36,9 @@ def run_in_threads(dependant: Dependant) -> Iterator[str]:
         yield from run_in_threads(sub)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", registry.names())
 def test_no_endpoint_or_dependency_runs_in_the_thread_pool(service: str) -> None:
-    app = importlib.import_module(f"services.{service}.app").build()
+    app = build_service(service)
     routes = {id(r): r for r in api_routes(app.routes)}.values()
     assert len(routes) > 5  # the walk finds the service's routes, not just /healthz
     offenders = {

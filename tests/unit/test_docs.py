@@ -7,9 +7,9 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from shared.docs import asyncapi_document, catalogue_markdown, with_catalogue, write_docs
+from shared import registry
+from shared.docs import asyncapi_document, catalogue_markdown, load_definitions, with_catalogue, write_docs
 from shared.events import CATALOGUE
-from shared.migrations import SERVICES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -31,11 +31,31 @@ def test_the_asyncapi_document_has_an_operation_for_every_event_type():
         assert message["contentType"] == "application/cloudevents+json"
 
 
+def test_the_asyncapi_document_describes_the_subscribers_and_publications_the_services_run():
+    """Generated from each service's own broker: one receive operation per consumer, typed with what its
+    handler takes, and one publication per event type, by the service that owns it."""
+    document = asyncapi_document()
+    definitions = load_definitions()
+    consumers = [c for d in definitions.values() for c in d.consumers]
+    receiving = {name for name, op in document["operations"].items() if op["action"] == "receive"}
+    responders = {r.procedure.queue for d in definitions.values() for r in d.responders}
+    assert receiving == {c.name for c in consumers} | responders
+    for consumer in consumers:
+        assert all(key in document["channels"][consumer.name]["description"] for key in consumer.bindings)
+        data = document["components"]["messages"][f"{consumer.name}:SubscribeMessage"]["payload"]["properties"]["data"]
+        if len(consumer.events) == 1:
+            assert data == {"$ref": f"#/components/schemas/{consumer.events[0].__name__}"}
+    ward_directory = document["components"]["messages"]["grants.ward-directory:SubscribeMessage"]
+    assert ward_directory["payload"]["properties"]["data"] == {"$ref": "#/components/schemas/WardRegistered"}
+    servers = {server["description"] for server in document["servers"].values()}
+    assert servers == {f"Cohesion {name} service" for name in definitions}
+
+
 def test_every_event_type_follows_the_routing_key_convention():
     assert catalogue_markdown().count("\n") == len(CATALOGUE) + 1
     for event_type, model in CATALOGUE.items():
         service, aggregate, _, version = event_type.split(".")
-        assert service in {"wards", "grants", "actions", "notifications"}
+        assert service in registry.names()
         assert version.startswith("v") and model.aggregate == aggregate
 
 
@@ -48,8 +68,8 @@ def test_make_docs_writes_the_asyncapi_document_every_events_schema_and_each_ser
         schema = json.loads((tmp_path / "events" / f"{event_type}.json").read_text())
         Draft202012Validator.check_schema(schema)
         assert set(schema["properties"]) == set(model.model_fields)
-    for service in SERVICES:
+    for service in registry.names():
         openapi = json.loads((tmp_path / "openapi" / f"{service}.json").read_text())
         assert openapi["openapi"].startswith("3.")
         assert any(path.startswith("/v1/") for path in openapi["paths"]), service
-    assert len(written) == 1 + len(CATALOGUE) + len(SERVICES)
+    assert len(written) == 1 + len(CATALOGUE) + len(registry.names())

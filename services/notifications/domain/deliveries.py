@@ -102,6 +102,8 @@ class AttemptResult:
     response_excerpt: str | None = None
     error: str | None = None
     retry_after: str | None = None
+    # The attempt's own trace (its span's): the outcome events continue it.
+    traceparent: str | None = None
 
 
 @dataclass

@@ -96,6 +96,7 @@ async def record_email_attempt(
         error=result.error or result.response_excerpt,
         next_attempt_at=consequence.next_attempt_at,
         exhausted=consequence.exhausted,
+        traceparent=result.traceparent,
     )
     if consequence.suppress_address:
         email = await uow.session.get(Email, delivery.id)
@@ -128,6 +129,7 @@ async def record_publish_attempt(
         error=result.error,
         next_attempt_at=next_attempt_at,
         exhausted=delivery.status == "exhausted",
+        traceparent=result.traceparent,
     )
     await uow.commit()
     return delivery
@@ -143,9 +145,11 @@ def emit_attempt_outcome(
     error: str | None,
     next_attempt_at: datetime | None,
     exhausted: bool,
+    traceparent: str | None = None,
 ) -> None:
     """The events of one attempt, on any channel: succeeded, or failed (and exhausted when it gave up);
-    counted in the metrics once they are committed."""
+    counted in the metrics once they are committed. They continue the attempt's trace (``traceparent``:
+    its span had ended by the time it was recorded), and so the trace of the event it delivered."""
     outcome = "succeeded" if succeeded else "exhausted" if exhausted else "failed"
     uow.on_outcome(lambda committed: DELIVERIES.add(1, {"channel": channel, "outcome": outcome}) if committed else None)
     ids = {
@@ -158,6 +162,7 @@ def emit_attempt_outcome(
             DeliverySucceeded(**ids, channel=channel, attempts=delivery.attempts),
             subject=delivery.id,
             council=delivery.council,
+            traceparent=traceparent,
         )
         return
     uow.emit(
@@ -171,10 +176,12 @@ def emit_attempt_outcome(
         ),
         subject=delivery.id,
         council=delivery.council,
+        traceparent=traceparent,
     )
     if exhausted:
         uow.emit(
             DeliveryExhausted(**ids, channel=channel, attempts=delivery.attempts),
             subject=delivery.id,
             council=delivery.council,
+            traceparent=traceparent,
         )

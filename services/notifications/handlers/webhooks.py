@@ -192,6 +192,7 @@ def _emit_outcome(
         error=result.error,
         next_attempt_at=consequence.next_attempt_at,
         exhausted=consequence.exhausted,
+        traceparent=result.traceparent,
     )
 
 

@@ -167,7 +167,7 @@ async def draft_ward_plan(
 def _drafted(uow: UnitOfWork, plan: WardPlan) -> None:
     uow.emit(
         ev.WardPlanDrafted(
-            plan_id=plan.id, gss_code=plan.gss_code, version=plan.version, priority_count=len(plan.priorities)
+            plan_id=plan.id, gss_code=plan.gss_code, plan_version=plan.version, priority_count=len(plan.priorities)
         ),
         subject=plan.id,
         council=plan.council,
@@ -232,7 +232,7 @@ async def publish_ward_plan(uow: UnitOfWork, *, council: str, gss_code: str, ver
             plan_id=plan.id,
             gss_code=gss_code,
             boundary_set=plan.boundary_set,
-            version=plan.version,
+            plan_version=plan.version,
             refresh=earlier is not None,
             priority_ids=[p.id for p in plan.priorities],
             council_themes=sorted({p.council_theme for p in plan.priorities}),

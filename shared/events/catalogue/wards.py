@@ -234,7 +234,7 @@ class WardPlanDrafted(EventData, event_type="wards.ward_plan.drafted.v1"):
 
     plan_id: str
     gss_code: GssCode
-    version: int = Field(ge=1)
+    plan_version: int = Field(ge=1)
     priority_count: int = Field(ge=0)
 
 
@@ -245,7 +245,7 @@ class WardPlanPublished(EventData, event_type="wards.ward_plan.published.v1"):
     plan_id: str
     gss_code: GssCode
     boundary_set: str
-    version: int = Field(ge=1)
+    plan_version: int = Field(ge=1)
     refresh: bool
     priority_ids: list[str]
     council_themes: list[str]

@@ -1,36 +1,40 @@
-"""Demo data from the seed papers, and a short scenario driven through the running system.
+"""The grants' part of the demo: the Building Stronger Communities fund (``make up``) and the life of
+one application (``make demo``).
 
-``load_demo_data`` (run by ``cohesion up``) creates the Building Stronger
-Communities fund through the grants API — £5,000 from the council and £5,000
-from Rotherham Together Partnership (Cabinet, 15 May 2017) — and loads the 2017
-action plan with the actions service's own seed, its "grants programme open"
-milestone bound to that fund. The wards service loads Rotherham's wards itself.
-
-``run_demo`` (``cohesion demo``) is a client of the public APIs only: a partner
-subscribes to ``grants.#`` by webhook, an officer opens the fund (which
-completes the milestone), a community group applies, the forum scores, the
-panel awards, finance pays the first tranche; every webhook is verified.
+The fund is the one Cabinet agreed on 15 May 2017: £5,000 from the council and £5,000 from
+Rotherham Together Partnership, overseen by the Stronger Communities Forum; it is created in draft
+through the grants API, and the action plan's "grants programme open" milestone (actions' demo
+data) is bound to it. The scenario is a client of the public APIs only: a partner subscribes to
+``grants.#`` by webhook, an officer opens the fund (which completes that milestone), a community
+group applies, the forum scores, the panel awards, finance pays the first tranche; every webhook
+is verified.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
+from shared.demo import OFFICER, Demo, WebhookReceiver, say, until
 
-from shared.auth import issue_token
-from shared.settings import Settings, settings_for
-
-COUNCIL = "E08000018"  # Rotherham
 BOSTON_CASTLE, KEPPEL = "E05012996", "E05013004"
 FUND_NAME = "Building Stronger Communities small grants"
-GRANTS_OPEN = "BSC grants programme open to applications"
+DEMO_AWARD_PENCE = 80_000
+
+
+async def load_demo_data(c: Demo) -> list[str]:
+    """The demo fund, unless one that can still take the scenario's application is there already."""
+    fund = await find_fund(c)
+    if fund is None:
+        officer = c.as_("officer", **OFFICER)
+        fund = await c.ok("POST", "grants", "/v1/funds", json=bsc_fund(date.today()), headers=officer)
+        line = f"grants: fund '{FUND_NAME}' created ({fund['id']}), £5,000 council + £5,000 RTP"
+    else:
+        line = f"grants: fund '{FUND_NAME}' already there ({fund['id']}, {fund['status']})"
+    c.loaded["grants.fund"] = fund["id"]
+    return [line]
 
 
 def bsc_fund(today: date) -> dict[str, Any]:
@@ -61,41 +65,7 @@ def bsc_fund(today: date) -> dict[str, Any]:
     }
 
 
-class Cohesion:
-    """The four services' HTTP APIs, with development tokens for whoever is acting."""
-
-    def __init__(self, settings: Settings, client: httpx.AsyncClient) -> None:
-        self.settings = settings
-        self.client = client
-        self.urls = settings.service_urls
-
-    def as_(self, *roles: str, subject: str, organisation: str | None = None) -> dict[str, str]:
-        jwt = issue_token(self.settings, subject=subject, council=COUNCIL, roles=roles, organisation=organisation)
-        return {"Authorization": f"Bearer {jwt}"}
-
-    async def call(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.client.request(method, f"{self.urls[service]}{path}", **kwargs)
-
-    async def ok(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
-        response = await self.call(method, service, path, **kwargs)
-        if response.status_code >= 400:
-            raise RuntimeError(f"{method} {service}{path} → {response.status_code}: {response.text}")
-        return response.json()
-
-
-@asynccontextmanager
-async def cohesion() -> AsyncIterator[Cohesion]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        yield Cohesion(settings_for("cli"), client)
-
-
-OFFICER = {"subject": "coordinator@rotherham.gov.uk", "organisation": "Rotherham MBC"}
-
-
-DEMO_AWARD_PENCE = 80_000
-
-
-async def find_fund(c: Cohesion) -> dict[str, Any] | None:
+async def find_fund(c: Demo) -> dict[str, Any] | None:
     """The newest demo fund that can still take the demo's application: not closed (it closes by itself
     after its closing date) and with £800 uncommitted; otherwise none, and a new one is loaded."""
     funds = await c.ok("GET", "grants", "/v1/funds?limit=500", headers=c.as_("officer", **OFFICER))
@@ -107,108 +77,11 @@ async def find_fund(c: Cohesion) -> dict[str, Any] | None:
     return next(usable, None)
 
 
-async def load_demo_data() -> list[str]:
-    lines: list[str] = []
-    async with cohesion() as c:
-        officer = c.as_("officer", **OFFICER)
-        wards = await c.ok("GET", "wards", "/v1/wards?limit=500", headers=officer)
-        # Publish them again so subscribers declared since the first load (grants' ward copy) catch up;
-        # the inbox makes a repeat harmless.
-        admin = c.as_("admin", subject="system:demo-data")
-        republished = await c.ok("POST", "wards", "/v1/wards:republish", headers=admin)
-        lines.append(
-            f"wards: {len(wards['items'])} Rotherham wards (WD24) loaded; {republished['published']} published"
-        )
-        fund = await find_fund(c)
-        if fund is None:
-            fund = await c.ok("POST", "grants", "/v1/funds", json=bsc_fund(date.today()), headers=officer)
-            lines.append(f"grants: fund '{FUND_NAME}' created ({fund['id']}), £5,000 council + £5,000 RTP")
-        else:
-            lines.append(f"grants: fund '{FUND_NAME}' already there ({fund['id']}, {fund['status']})")
-
-    from services.actions.bsc_2017 import seed_2017_plan
-    from shared.db import create_engine
-    from shared.unit_of_work import Actor, UnitOfWork
-
-    actions = settings_for("actions")
-    engine = create_engine(actions.db_url, pool_size=1)
-    try:
-        async with UnitOfWork(engine, "actions", Actor("system:demo-data")) as uow:
-            seeded = await seed_2017_plan(uow, COUNCIL, fund_id=fund["id"])
-    finally:
-        await engine.dispose()
-    state = "loaded" if seeded.created else "already there"
-    lines.append(
-        f"actions: 2017 BSC action plan {state}: {len(seeded.actions)} actions, {len(seeded.milestones)} milestones; "
-        f"'{GRANTS_OPEN}' completes when the fund opens"
-    )
-    return lines
-
-
-# --- the scenario -------------------------------------------------------------------------------------
-
-
-class WebhookReceiver:
-    """A partner's endpoint: a local HTTP server that keeps what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.port = 0
-
-    async def __aenter__(self) -> WebhookReceiver:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.received.append((headers, body))
-            writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            await writer.drain()
-            writer.close()
-
-        self.server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        self.port = self.server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.server.close()
-        await self.server.wait_closed()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/cohesion-events"
-
-
-async def until(check: Callable[[], Awaitable[Any]], timeout: float = 30) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result or asyncio.get_running_loop().time() > deadline:
-            return result
-        await asyncio.sleep(0.3)
-
-
-async def find_milestone(c: Cohesion, title: str) -> dict[str, Any] | None:
-    headers = c.as_("partner", subject="demo-partner", organisation="South Yorkshire Police")
-    plans = await c.ok("GET", "actions", "/v1/plans?limit=500", headers=headers)
-    for plan in plans["items"]:
-        actions = await c.ok("GET", "actions", f"/v1/plans/{plan['id']}/actions?limit=500", headers=headers)
-        for action in actions["items"]:
-            milestones = await c.ok("GET", "actions", f"/v1/actions/{action['id']}/milestones", headers=headers)
-            for milestone in milestones["items"]:
-                if milestone["title"] == title:
-                    return dict(milestone)
-    return None
-
-
-def say(step: str, detail: str = "") -> None:
-    print(f"• {step}" + (f"\n    {detail}" if detail else ""), flush=True)
-
-
-async def run_demo() -> int:
+async def scenario(c: Demo) -> int:
+    """An application's life from submission to its first payment, watched by a partner's webhook."""
     from standardwebhooks.webhooks import Webhook
 
-    async with cohesion() as c, WebhookReceiver() as partner:
+    async with WebhookReceiver() as partner:
         officer = c.as_("officer", **OFFICER)
         fund = await find_fund(c)
         if fund is None:
@@ -233,11 +106,10 @@ async def run_demo() -> int:
         else:
             say(f"'{FUND_NAME}' is already {fund['status']}; continuing with a new application")
 
-        milestone = await until(
-            lambda: _complete(c, GRANTS_OPEN),
-        )
+        bound = await bound_milestone(c, fund["id"])
+        milestone = await until(lambda: _complete(c, bound["id"])) if bound is not None else None
         if milestone:
-            say(f"actions: milestone '{GRANTS_OPEN}' is complete", milestone.get("evidence", ""))
+            say(f"actions: milestone '{milestone['title']}' is complete", milestone.get("evidence", ""))
 
         group = c.as_("applicant", subject="chair@kimberworth-friends.org.uk", organisation="Friends of Kimberworth")
         application = await apply(c, fund["id"], group)
@@ -315,16 +187,32 @@ async def run_demo() -> int:
     return 0
 
 
-async def _complete(c: Cohesion, title: str) -> dict[str, Any] | None:
-    milestone = await find_milestone(c, title)
-    return milestone if milestone and milestone["status"] == "complete" else None
+async def bound_milestone(c: Demo, fund_id: str) -> dict[str, Any] | None:
+    """The action plan's milestone that completes when the fund opens, if the plan has one."""
+    headers = c.as_("partner", subject="demo-partner", organisation="South Yorkshire Police")
+    opened = {"event_type": "grants.fund.opened.v1", "subject": fund_id}
+    plans = await c.ok("GET", "actions", "/v1/plans?limit=500", headers=headers)
+    for plan in plans["items"]:
+        actions = await c.ok("GET", "actions", f"/v1/plans/{plan['id']}/actions?limit=500", headers=headers)
+        for action in actions["items"]:
+            milestones = await c.ok("GET", "actions", f"/v1/actions/{action['id']}/milestones", headers=headers)
+            for milestone in milestones["items"]:
+                if milestone["binding"] == opened:
+                    return dict(milestone)
+    return None
+
+
+async def _complete(c: Demo, milestone_id: str) -> dict[str, Any] | None:
+    headers = c.as_("partner", subject="demo-partner", organisation="South Yorkshire Police")
+    milestone = await c.ok("GET", "actions", f"/v1/milestones/{milestone_id}", headers=headers)
+    return dict(milestone) if milestone["status"] == "complete" else None
 
 
 async def _async(value: Any) -> Any:
     return value
 
 
-async def apply(c: Cohesion, fund_id: str, group: dict[str, str]) -> dict[str, Any]:
+async def apply(c: Demo, fund_id: str, group: dict[str, str]) -> dict[str, Any]:
     body = {
         "organisation": {
             "name": "Friends of Kimberworth",
@@ -352,7 +240,7 @@ async def apply(c: Cohesion, fund_id: str, group: dict[str, str]) -> dict[str, A
     return result
 
 
-async def subscribe_partner(c: Cohesion, partner: dict[str, str], url: str) -> dict[str, Any]:
+async def subscribe_partner(c: Demo, partner: dict[str, str], url: str) -> dict[str, Any]:
     """Register the partner (once) and subscribe its endpoint; the response carries the signing secret."""
     officer = c.as_("officer", **OFFICER)
     registered = await c.call(
