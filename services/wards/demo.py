@@ -44,6 +44,8 @@ CAPITAL_USED, REVENUE_USED = 82, 74  # per cent committed and spent in 2017/18 (
 CAPITAL_ITEMS = ("CCTV camera for the ward's hot spot", "Planters and benches on the high street")
 REVENUE_ITEMS = ("Community clear-up and litter-picking kit", "Residents' engagement events")
 
+APPROVER = {"name": "Assistant Director, Housing and Neighbourhood Services", "email": "ad.neighbourhoods@example.org"}
+
 Say = Callable[[str], None]
 
 
@@ -195,6 +197,8 @@ async def walk_meeting_to_money_spent(
     amount = min(25_000, budget["available_pence"])
     if amount <= 0:
         raise RuntimeError(f"Every ward's {year.label} revenue budget is used up.")
+    # Whoever approves is emailed by notifications when the request awaits them; the members once decided.
+    await api.ok("PUT", "/v1/spend-approvers", api.officer, [APPROVER])
     trace_id = secrets.token_hex(16)
     meeting = await api.call(
         "POST",
@@ -218,7 +222,10 @@ async def walk_meeting_to_money_spent(
         f"A ward meeting of {budget['gss_code']} allocates £{amount / 100:,.2f} from its revenue budget  (trace id {trace_id})"
     )
     (request,) = (await api.ok("GET", f"/v1/spend-requests?meeting_id={held['id']}", api.officer))["items"]
-    say(f"  its decision is spend request {request['id']}: {request['status']}, £{amount / 100:,.2f} held")
+    say(
+        f"  its decision is spend request {request['id']}: {request['status']}, £{amount / 100:,.2f} held; "
+        f"the approver ({APPROVER['email']}) is emailed"
+    )
     approved = await api.ok("POST", f"/v1/spend-requests/{request['id']}/approve", api.approver)
     say(f"  the Assistant Director approves it: {approved['status']}")
     spent_pence = amount - amount // 10

@@ -14,12 +14,6 @@ Officer = Annotated[Principal, Depends(require("officer"))]
 OfficerOrWardMember = Annotated[Principal, Depends(require("officer", "ward_member"))]
 # Who reads a ward's members and meetings (names only; emails are for officers).
 OfficerWardMemberOrPartner = Annotated[Principal, Depends(require("officer", "ward_member", "partner"))]
-
-
-def may_see_emails(principal: Principal) -> bool:
-    return principal.has_any("officer")
-
-
 Approver = Annotated[Principal, Depends(require("approver"))]
 Finance = Annotated[Principal, Depends(require("finance"))]
 # The council's staff on neighbourhood money (officer, finance, approver), and the ward members.
@@ -27,6 +21,10 @@ StaffOrWardMember = Annotated[Principal, Depends(require("officer", "finance", "
 StaffWardMemberOrPartner = Annotated[
     Principal, Depends(require("officer", "finance", "approver", "ward_member", "partner"))
 ]
+
+
+def may_see_emails(principal: Principal) -> bool:
+    return principal.has_any("officer")
 
 
 def own_wards(principal: Principal) -> frozenset[str] | None:
