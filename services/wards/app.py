@@ -1,5 +1,6 @@
 """The wards service, wired: its routers, its consumer of grants' awards (for place profiles), its clocks
-(the reference-wards load, the meeting cadence, overdue quarterly updates) and its RPC answers."""
+(the reference-wards load, the meeting cadence, overdue quarterly updates), its answers to
+``wards.member_contacts`` and ``wards.spend_contacts``, and its demo data and scenario."""
 
 from __future__ import annotations
 
@@ -26,4 +27,5 @@ definition = ServiceDefinition(
         Schedule("quarterly-updates-overdue", clocks.quarterly_updates_overdue),
     ],
     demo=demo.load_demo_data,
+    scenario=demo.scenario,
 )

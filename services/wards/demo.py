@@ -1,5 +1,9 @@
-"""Demo data for neighbourhood working from Thriving Neighbourhoods (IPSC, September 2018), and a walk
-from a ward meeting's decision to money spent. Clients of the wards HTTP API only.
+"""The wards' part of ``make up``'s demo data and ``make demo``'s scenario, from Thriving Neighbourhoods
+(IPSC, September 2018). Clients of the wards HTTP API only.
+
+``load_demo_data`` publishes Rotherham's wards again (the service loads its reference wards, WD24, itself
+at start-up; a subscriber declared since, grants' ward copy, catches up, and the inbox makes a repeat
+harmless), then loads the year below. ``scenario`` walks a ward meeting's decision to money spent.
 
 ``load_wards_demo_data`` gives Rotherham's 25 WD24 wards their 59 elected members (seat counts
 illustrative) and the current financial year's budgets as 2017/18 set them: a £1,000 Community
@@ -13,11 +17,6 @@ missed, resident engagement and a place profile with its community assets.
 
 ``walk_meeting_to_money_spent`` records a ward meeting whose decision allocates money, and follows its
 spend request through the approver and finance, printing the trace id of the meeting's request.
-
-The wards' part of ``make up``'s demo data (``load_demo_data``, registered as the service's ``demo``):
-Rotherham's wards, published again for newer subscribers (the service loads its reference wards itself;
-publishing them again lets a subscriber declared since the first load, grants' ward copy, catch up, and the
-inbox makes a repeat harmless), then the two loaders below.
 """
 
 from __future__ import annotations
@@ -31,10 +30,9 @@ import httpx
 
 from shared.auth import issue_token
 from shared.calendar import FinancialYear, today_in_london
-from shared.demo import OFFICER, Demo
+from shared.demo import OFFICER, Demo, say
 from shared.settings import Settings
 
-COUNCIL = "E08000018"  # Rotherham
 REVENUE_TOTAL_PENCE = 3_000_000  # £30,000 (2017/18)
 CAPITAL_TOTAL_PENCE = 21_000_000  # £210,000 (2017/18)
 COUNCILLORS = 59  # Rotherham's councillors since the May 2021 elections: 9 three-member and 16 two-member wards
@@ -49,6 +47,30 @@ APPROVER = {"name": "Assistant Director, Housing and Neighbourhood Services", "e
 Say = Callable[[str], None]
 
 
+async def load_demo_data(demo: Demo) -> list[str]:
+    officer = demo.as_("officer", **OFFICER)
+    wards = await demo.ok("GET", "wards", "/v1/wards?limit=500", headers=officer)
+    admin = demo.as_("admin", subject="system:demo-data")
+    republished = await demo.ok("POST", "wards", "/v1/wards:republish", headers=admin)
+    lines = [f"wards: {len(wards['items'])} Rotherham wards (WD24) loaded; {republished['published']} published"]
+    lines += await load_wards_demo_data(demo.client, demo.settings, demo.urls["wards"])
+    return lines + await load_neighbourhood_demo_data(demo.client, demo.settings, demo.urls["wards"])
+
+
+async def scenario(demo: Demo) -> int:
+    """A ward meeting's decision to money spent; 1 if it could not be walked."""
+    say("Wards: a ward meeting decides to spend; the approver approves; finance records it spent")
+    try:
+        trace_id = await walk_meeting_to_money_spent(
+            demo.client, demo.settings, demo.urls["wards"], lambda line: print(line, flush=True)
+        )
+    except RuntimeError as exc:
+        say("The ward meeting's decision could not be walked to money spent", str(exc))
+        return 1
+    say("The meeting's trace", f"trace id {trace_id}: the meeting, its spend request, and the emails they raise")
+    return 0
+
+
 class WardsApi:
     """The wards API with development tokens for whoever is acting."""
 
@@ -56,7 +78,9 @@ class WardsApi:
         self.client, self.settings, self.base_url = client, settings, base_url
 
     def as_(self, role: str, subject: str) -> dict[str, str]:
-        jwt = issue_token(self.settings, subject=subject, council=COUNCIL, roles=[role], organisation="Rotherham MBC")
+        jwt = issue_token(
+            self.settings, subject=subject, council=Demo.council, roles=[role], organisation="Rotherham MBC"
+        )
         return {"Authorization": f"Bearer {jwt}"}
 
     @property
@@ -398,15 +422,3 @@ async def _engagement_and_profile(api: WardsApi) -> str:
         "wards: 3 resident engagement records and Boston Castle's place profile (IMD decile 1, 2 community assets); "
         f"public at /v1/public/wards/{PLAN_WARD}/profile and /v1/public/wards/{PLAN_WARD}/plan"
     )
-
-
-async def load_demo_data(demo: Demo) -> list[str]:
-    """Wards, members, a year's budgets and spending, and neighbourhood working; loading again changes nothing."""
-    officer = demo.as_("officer", **OFFICER)
-    wards = await demo.ok("GET", "wards", "/v1/wards?limit=500", headers=officer)
-    admin = demo.as_("admin", subject="system:demo-data")
-    republished = await demo.ok("POST", "wards", "/v1/wards:republish", headers=admin)
-    lines = [f"wards: {len(wards['items'])} Rotherham wards (WD24) loaded; {republished['published']} published"]
-    lines += await load_wards_demo_data(demo.client, demo.settings, demo.urls["wards"])
-    lines += await load_neighbourhood_demo_data(demo.client, demo.settings, demo.urls["wards"])
-    return lines

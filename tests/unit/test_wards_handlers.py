@@ -20,6 +20,19 @@ KEPPEL = Ward("E05013004", "Keppel", ROTHERHAM, "Rotherham", "WD24")
 ARMLEY = Ward("E05011396", "Armley", LEEDS, "Leeds", "WD18")
 
 
+@pytest.fixture
+def reworked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The members whose CLF the handler re-works by the council's rule (proved against PostgreSQL in
+    tests/integration/test_wards_budgets.py), in the same unit as their change."""
+    members: list[str] = []
+
+    async def rework_clf(uow: object, member: WardMember) -> None:
+        members.append(member.id)
+
+    monkeypatch.setattr("services.wards.handlers.members.rework_clf", rework_clf)
+    return members
+
+
 def councillor(ward: Ward = KEPPEL, **changes: object) -> WardMember:
     values: dict[str, object] = {
         "gss_code": ward.gss_code,
@@ -31,13 +44,14 @@ def councillor(ward: Ward = KEPPEL, **changes: object) -> WardMember:
     return WardMember(**(values | changes))  # type: ignore[arg-type]
 
 
-async def test_electing_a_member_stages_them_and_publishes_only_their_id_and_term():
+async def test_electing_a_member_stages_them_and_publishes_only_their_id_and_term(reworked: list[str]):
     uow = FakeUnitOfWork("wards", KEPPEL)
     member = councillor()
 
     await handlers.elect_member(uow, member)
 
     assert uow.commits == 1
+    assert reworked == [member.id]
     assert uow.fake_session.records[(WardMember, (member.id,))] is member
     [event] = uow.events
     assert (event.type, event.subject, event.council) == ("wards.member.elected.v1", member.id, ROTHERHAM)
@@ -60,7 +74,7 @@ async def test_a_member_of_a_ward_the_council_does_not_have_is_refused_and_nothi
     assert (uow.commits, uow.events, uow.audited, uow.staged) == (0, [], [], [])
 
 
-async def test_standing_down_dates_the_member_and_says_so_once():
+async def test_standing_down_dates_the_member_and_says_so_once(reworked: list[str]):
     member = councillor()
     uow = FakeUnitOfWork("wards", KEPPEL, member)
 
@@ -73,6 +87,7 @@ async def test_standing_down_dates_the_member_and_says_so_once():
     with pytest.raises(AlreadyStoodDown):
         await handlers.stand_down_member(uow, ROTHERHAM, KEPPEL.gss_code, member.id, date(2025, 2, 1))
     assert (uow.commits, uow.event_types) == (1, ["wards.member.stood_down.v1"])
+    assert reworked == [member.id]  # once: the refused second time re-works nothing
 
 
 async def test_a_member_is_stood_down_only_from_their_own_ward():
