@@ -4,6 +4,8 @@
 ``meeting_cadence`` runs every scheduler interval but acts on dates (Europe/London):
 from the day after each quarter end, a ward behind the four-meetings-a-year cadence
 is raised once for that checkpoint.
+``quarterly_updates_overdue`` likewise: from the day after a quarterly update fell due, each ward without
+one is raised once for that quarter.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from datetime import date
 from pathlib import Path
 
 from services.wards.domain import Ward
-from services.wards.handlers import raise_cadence_notices, record_boundary_set, register_wards
+from services.wards.handlers import (
+    raise_cadence_notices,
+    raise_overdue_updates,
+    record_boundary_set,
+    register_wards,
+)
 from shared.calendar import today_in_london
 from shared.service import Runtime
 from shared.unit_of_work import Actor
@@ -57,3 +64,9 @@ async def meeting_cadence(runtime: Runtime) -> None:
     """Raise ``wards.ward.meetings_behind.v1`` once per ward, financial year and quarter checkpoint."""
     async with runtime.uow(SCHEDULER) as uow:
         await raise_cadence_notices(uow, today_in_london())
+
+
+async def quarterly_updates_overdue(runtime: Runtime) -> None:
+    """Raise ``wards.quarterly_update.overdue.v1`` once per ward and quarter whose update is missing."""
+    async with runtime.uow(SCHEDULER) as uow:
+        await raise_overdue_updates(uow, today_in_london())

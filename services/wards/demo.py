@@ -11,6 +11,10 @@ Leadership Fund per member, £30,000 revenue and £210,000 capital shared evenly
 Then spend requests, approved, refused, committed and spent, bring the year to the paper's
 utilisation: 82% of capital and 74% of revenue committed and spent.
 
+``load_neighbourhood_demo_data`` gives neighbourhood working the rest of the paper: localities with their
+partner champions, a cluster, a ward plan published and refreshed, a year of quarterly updates with one
+missed, resident engagement and a place profile with its community assets.
+
 ``walk_meeting_to_money_spent`` records a ward meeting whose decision allocates money, and follows its
 spend request through the approver and finance, printing the trace id of the meeting's request.
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -49,7 +53,8 @@ async def load_demo_data(demo: Demo) -> list[str]:
     admin = demo.as_("admin", subject="system:demo-data")
     republished = await demo.ok("POST", "wards", "/v1/wards:republish", headers=admin)
     lines = [f"wards: {len(wards['items'])} Rotherham wards (WD24) loaded; {republished['published']} published"]
-    return lines + await load_wards_demo_data(demo.client, demo.settings, demo.urls["wards"])
+    lines += await load_wards_demo_data(demo.client, demo.settings, demo.urls["wards"])
+    return lines + await load_neighbourhood_demo_data(demo.client, demo.settings, demo.urls["wards"])
 
 
 async def scenario(demo: Demo) -> int:
@@ -258,3 +263,162 @@ async def walk_meeting_to_money_spent(
     for row in await api.ok("GET", f"/v1/budgets/utilisation?financial_year={year.label}", api.officer):
         say(f"  {year.label} {row['kind']:<8} committed and spent: {row['utilisation_percent']}% council-wide")
     return str(trace_id)
+
+
+# --- Neighbourhood working: localities, a cluster, a ward plan, updates, engagement, a place profile ----
+
+COUNCIL_PLAN_THEMES = (  # Rotherham's Council Plan 2017-2020 priorities
+    "Every child making the best start in life",
+    "Every adult secure, responsible and empowered",
+    "A strong community in a clean, safe environment",
+    "Extending opportunity, prosperity and planning for the future",
+)
+# "multi-agency working in north, central and south areas each led by a partner 'champion' from health,
+# police and the Council" (IPSC, September 2018); the champions' names are illustrative.
+CHAMPIONS = {
+    "north": ("Locality champion (north)", "Rotherham Clinical Commissioning Group", "health"),
+    "central": ("Locality champion (central)", "South Yorkshire Police", "police"),
+    "south": ("Locality champion (south)", "Rotherham Metropolitan Borough Council", "council"),
+}
+PLAN_WARD = "E05012996"  # Boston Castle
+TOWN_CENTRE = ("E05012996", "E05013010", "E05013011")  # Boston Castle, Rotherham East, Rotherham West
+
+
+def _plan(period: str, priorities: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "period": period,
+        "priorities": priorities,
+        "engagement_strategy": (
+            "Monthly ward surgeries at the community centre, a quarterly ward newsletter, a stall at the "
+            "summer gala, and a residents' survey before each refresh of the plan."
+        ),
+    }
+
+
+async def load_neighbourhood_demo_data(client: httpx.AsyncClient, settings: Settings, base_url: str) -> list[str]:
+    """Localities with champions, a cluster, Boston Castle's plan published and refreshed, last year's
+    quarterly updates with the third missed, resident engagement and a place profile with its assets.
+    The demo's grant joins the profile by itself when grants awards it. Loading again changes nothing."""
+    api = WardsApi(client, settings, base_url)
+    plans = f"/v1/wards/{PLAN_WARD}/plans"
+    if await api.ok("GET", plans, api.officer):
+        return ["wards: neighbourhood working (localities, cluster, plan, updates, engagement, profile) already there"]
+    await api.ok("PUT", "/v1/council-themes", api.officer, {"themes": list(COUNCIL_PLAN_THEMES)})
+    wards = (await api.ok("GET", "/v1/wards?limit=500", api.officer))["items"]
+    by_north = sorted(wards, key=lambda w: -(w["latitude"] or 0))
+    third = -(-len(by_north) // 3)
+    for index, locality in enumerate(("north", "central", "south")):
+        name, organisation, sector = CHAMPIONS[locality]
+        codes = [w["gss_code"] for w in by_north[index * third : (index + 1) * third]]
+        body = {"champion_name": name, "champion_organisation": organisation, "champion_sector": sector}
+        await api.ok("PUT", f"/v1/localities/{locality}", api.officer, body | {"gss_codes": codes})
+    await api.ok(
+        "POST",
+        "/v1/clusters",
+        api.officer,
+        {
+            "name": "Rotherham town centre",
+            "purpose": "Joint work on the town centre's night-time economy and anti-social behaviour",
+            "gss_codes": list(TOWN_CENTRE),
+        },
+    )
+    lines = ["wards: three localities with their partner champions; the town-centre cluster of three wards"]
+    lines += await _plan_and_its_refresh(api, plans)
+    lines.append(await _a_year_of_updates(api))
+    lines.append(await _engagement_and_profile(api))
+    return lines
+
+
+async def _plan_and_its_refresh(api: WardsApi, plans: str) -> list[str]:
+    first = [
+        {
+            "title": "Tackle fly-tipping and litter in the back lanes",
+            "council_theme": COUNCIL_PLAN_THEMES[2],
+            "actions": [
+                {"title": "Two community clear-ups a year", "lead": "Community Protection"},
+                {"title": "Deploy the mobile CCTV camera to the worst hot spots", "lead": "South Yorkshire Police"},
+            ],
+        },
+        {
+            "title": "Activities for young people in the school holidays",
+            "council_theme": COUNCIL_PLAN_THEMES[0],
+            "actions": [{"title": "A holiday programme with the youth service", "lead": "Early Help"}],
+        },
+    ]
+    await api.ok("POST", plans, api.officer, _plan("2018-2020", first))
+    published = await api.ok("POST", f"{plans}/1/publish", api.officer)
+    kept = [{k: p[k] for k in ("id", "title", "council_theme", "actions")} for p in published["priorities"]]
+    refreshed = [
+        *kept,
+        {
+            "title": "Help residents into work and training",
+            "council_theme": COUNCIL_PLAN_THEMES[3],
+            "actions": [{"title": "A jobs fair at the community centre", "lead": "Employment Solutions"}],
+        },
+    ]
+    await api.ok("POST", plans, api.officer, _plan("2019-2021", refreshed))
+    await api.ok("POST", f"{plans}/2/publish", api.officer)
+    return ["wards: Boston Castle's ward plan published, then refreshed (version 2 public, version 1 still readable)"]
+
+
+async def _a_year_of_updates(api: WardsApi) -> str:
+    last_year = demo_year().previous
+    for quarter in (1, 2, 4):  # the third quarter's update was never sent
+        body = {
+            "financial_year": last_year.label,
+            "quarter": quarter,
+            "progress": f"Quarter {quarter}: the ward plan's actions are on track.",
+            "spend_pence": 150_000 * quarter,
+            "issues": ["Fly-tipping behind the shops"] if quarter == 2 else [],
+        }
+        await api.ok("POST", f"/v1/wards/{PLAN_WARD}/quarterly-updates", api.officer, body)
+    return (
+        f"wards: Boston Castle's {last_year.label} quarterly updates to the Cabinet Member: Q1, Q2, Q4 sent, Q3 missed"
+    )
+
+
+async def _engagement_and_profile(api: WardsApi) -> str:
+    today = today_in_london()
+    plan = await api.ok("GET", f"/v1/wards/{PLAN_WARD}/plans/2", api.officer)
+    priority = plan["priorities"][0]["id"]
+    for kind, place, people, issues, days_ago in (
+        ("ward_surgery", "Eastwood Village community centre", 18, ["Fly-tipping in the back lanes"], 40),
+        ("community_event", "Clifton Park summer gala", 240, ["Speeding on Doncaster Road", "Litter"], 120),
+        ("survey", "online", 312, ["Fly-tipping", "Street lighting"], 200),
+    ):
+        body = {
+            "kind": kind,
+            "held_on": (today - timedelta(days=days_ago)).isoformat(),
+            "place": place,
+            "people_reached": people,
+            "issues_raised": issues,
+            "priority_id": priority,
+        }
+        await api.ok("POST", f"/v1/wards/{PLAN_WARD}/engagements", api.officer, body)
+    profile = {  # illustrative figures, in the shape the 2011 strategy uses (IMD rank and decile)
+        "population": 11_900,
+        "age_bands": {"0-15": 2_500, "16-64": 7_600, "65+": 1_800},
+        "imd_rank": 1_150,
+        "imd_decile": 1,
+        "imd_edition": "IMD 2019",
+        "summary": "The town-centre ward: Eastwood, Clifton and Boston Park; among England's most deprived areas.",
+    }
+    await api.ok("PUT", f"/v1/wards/{PLAN_WARD}/profile", api.officer, profile)
+    for organisation, service, location, postcode in (
+        ("Clifton Learning Partnership", "Family learning and advice", "Clifton Learning Centre", "S65 2AJ"),
+        ("Voluntary Action Rotherham", "Help for community groups to apply for funding", "The Spectrum", "S65 1EN"),
+    ):
+        await api.ok(
+            "POST",
+            f"/v1/wards/{PLAN_WARD}/profile/assets",
+            api.officer,
+            {
+                "organization": {"name": organisation},
+                "service": {"name": service},
+                "location": {"name": location, "postal_code": postcode},
+            },
+        )
+    return (
+        "wards: 3 resident engagement records and Boston Castle's place profile (IMD decile 1, 2 community assets); "
+        f"public at /v1/public/wards/{PLAN_WARD}/profile and /v1/public/wards/{PLAN_WARD}/plan"
+    )

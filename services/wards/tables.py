@@ -262,3 +262,193 @@ mapper.map_imperatively(
         ),
     },
 )
+
+# --- Neighbourhood working: localities, clusters, successions, plans, updates, engagement, places ----
+# Read and written with SQLAlchemy Core by the handlers (their domain objects hold nested lists).
+
+locality_champions = Table(
+    "locality_champions",
+    metadata,
+    Column("council", String(9), primary_key=True),
+    Column("locality", String(10), primary_key=True),
+    # Personal data: stays in this database, never in an event.
+    Column("champion_name", String(200), nullable=False),
+    Column("champion_organisation", String(200), nullable=False),
+    Column("champion_sector", String(20), nullable=False),
+    Column("named_at", DateTime(timezone=True), nullable=False),
+)
+
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("purpose", String(2000), nullable=False),
+    Column("formed_by", String(200), nullable=False),
+    Column("formed_at", DateTime(timezone=True), nullable=False),
+)
+
+cluster_memberships = Table(
+    "cluster_memberships",
+    metadata,
+    Column("cluster_id", Id, ForeignKey("clusters.id", ondelete="CASCADE"), primary_key=True),
+    Column("gss_code", String(9), ForeignKey("wards.gss_code"), primary_key=True),
+    Column("joined_on", Date, primary_key=True),
+    Column("left_on", Date),
+    CheckConstraint("left_on IS NULL OR left_on > joined_on", name="leaves_after_joining"),
+)
+
+cluster_poolings = Table(
+    "cluster_poolings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("cluster_id", Id, ForeignKey("clusters.id"), nullable=False, index=True),
+    Column("financial_year", String(7), nullable=False),
+    Column("from_budget_id", Id, ForeignKey("ward_budgets.id"), nullable=False),
+    Column("to_budget_id", Id, ForeignKey("ward_budgets.id"), nullable=False),
+    Column("from_gss_code", String(9), nullable=False),
+    Column("to_gss_code", String(9), nullable=False),
+    Column("amount_pence", Pence, nullable=False),
+    Column("pooled_by", String(200), nullable=False),
+    Column("pooled_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("amount_pence > 0", name="amount_positive"),
+)
+
+boundary_successions = Table(
+    "boundary_successions",
+    metadata,
+    Column("council", String(9), primary_key=True),
+    Column("code", String(20), primary_key=True),
+    Column("succeeds", String(20), nullable=False),
+    Column("successors", JSONB, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+council_themes = Table(
+    "council_themes",
+    metadata,
+    Column("council", String(9), primary_key=True),
+    Column("theme", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+ward_plans = Table(
+    "ward_plans",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("gss_code", String(9), ForeignKey("wards.gss_code"), nullable=False),
+    Column("boundary_set", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("period", String(50), nullable=False),
+    Column("priorities", JSONB, nullable=False),
+    Column("engagement_strategy", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("drafted_by", String(200), nullable=False),
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(200)),
+    Column("published_on", Date),
+    UniqueConstraint("gss_code", "version"),
+    # One draft and one published version at a time per ward, also under concurrent commands.
+    Index("uq_ward_plans_one_draft", "gss_code", unique=True, postgresql_where=text("status = 'draft'")),
+    Index("uq_ward_plans_one_published", "gss_code", unique=True, postgresql_where=text("status = 'published'")),
+)
+
+quarterly_updates = Table(
+    "quarterly_updates",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False, index=True),
+    Column("gss_code", String(9), ForeignKey("wards.gss_code"), nullable=False),
+    Column("boundary_set", String(20), nullable=False),
+    Column("financial_year", String(7), nullable=False),
+    Column("quarter", Integer, nullable=False),
+    Column("progress", Text, nullable=False),
+    Column("spend_pence", Pence, nullable=False),
+    Column("issues", JSONB, nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("gss_code", "financial_year", "quarter"),
+    CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_of_the_year"),
+    CheckConstraint("spend_pence >= 0", name="spend_not_negative"),
+)
+
+engagements = Table(
+    "engagements",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False, index=True),
+    Column("gss_code", String(9), ForeignKey("wards.gss_code"), nullable=False, index=True),
+    Column("boundary_set", String(20), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("place", String(300), nullable=False),
+    Column("people_reached", Integer, nullable=False),
+    Column("issues_raised", JSONB, nullable=False),
+    Column("priority_id", Id),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("people_reached >= 0", name="people_not_negative"),
+)
+
+place_profiles = Table(
+    "place_profiles",
+    metadata,
+    Column("gss_code", String(9), ForeignKey("wards.gss_code"), primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("boundary_set", String(20), nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("age_bands", JSONB, nullable=False),
+    Column("imd_rank", Integer),
+    Column("imd_decile", Integer),
+    Column("imd_edition", String(20)),
+    Column("summary", Text, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("imd_decile IS NULL OR imd_decile BETWEEN 1 AND 10", name="imd_decile_1_to_10"),
+)
+
+community_assets = Table(
+    "community_assets",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("gss_code", String(9), ForeignKey("wards.gss_code"), nullable=False, index=True),
+    Column("organisation", JSONB, nullable=False),
+    Column("service", JSONB, nullable=False),
+    Column("location", JSONB, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+ward_grants = Table(
+    "ward_grants",
+    metadata,
+    Column("application_id", Id, primary_key=True),
+    Column("gss_code", String(9), primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("fund_id", Id, nullable=False),
+    Column("amount_awarded_pence", Pence, nullable=False),
+    Column("amount_paid_pence", Pence, nullable=False),
+    Column("awarded_on", Date, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("title", String(300)),
+    Column("recipient_name", String(300)),
+    Column("theme", String(200)),
+    Index("ix_ward_grants_gss_code", "gss_code"),
+)
+
+# What grants said happened to an award after it was made (paid, cut short, withdrawn), kept per application
+# so that an outcome handled before its award (the consumer handles events concurrently) is still applied.
+grant_outcomes = Table(
+    "grant_outcomes",
+    metadata,
+    Column("application_id", Id, primary_key=True),
+    Column("council", String(9), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("amount_paid_pence", Pence, nullable=False),
+    Column("amount_awarded_pence", Pence),
+)

@@ -237,7 +237,7 @@ async def test_a_spend_request_is_approved_committed_and_spent_for_less_releasin
     await wards.set_budgets()
     revenue = await wards.budget(BOSTON_CASTLE, "revenue")
 
-    created = await wards.request(revenue["id"], 50_000, ward_plan_priority="A cleaner ward")
+    created = await wards.request(revenue["id"], 50_000)  # the priority it serves: see test_wards_plans
     assert created.status_code == 201, created.text
     request = created.json()
     assert (request["status"], request["requested_by"]) == ("awaiting_approval", "officer-1")

@@ -89,6 +89,8 @@ async def decide_application(
                     for c in application.commitments
                 ],
                 decided_at=at,
+                title=application.title,
+                recipient_organisation_name=application.organisation.name,
             )
         ]
 

@@ -2,7 +2,10 @@
 
 ``wards``: wards and the error family; ``members``: elected members; ``meetings``: ward meetings
 and their four-a-year cadence; ``budgets``: boundary sets in force, the year's devolved budgets
-(CLF, ward revenue and capital), their ledger and pooling; ``spending``: spend requests.
+(CLF, ward revenue and capital), their ledger and pooling; ``spending``: spend requests;
+``localities``: locality champions, clusters of wards and boundary sets succeeding one another;
+``plans``: ward plans; ``updates``: quarterly updates; ``engagement``: resident engagement;
+``profiles``: place profiles, community assets and the grants awarded in a ward.
 """
 
 from services.wards.domain.budgets import (
@@ -29,6 +32,22 @@ from services.wards.domain.budgets import (
     share_evenly,
     year_budgets,
 )
+from services.wards.domain.engagement import Engagement, EngagementKind, InvalidEngagement, record_engagement
+from services.wards.domain.localities import (
+    BoundarySuccession,
+    Cluster,
+    ClusterMembership,
+    ClusterPooling,
+    InvalidCluster,
+    InvalidLocality,
+    InvalidSuccession,
+    LocalityChampion,
+    NotInCluster,
+    UnknownCluster,
+    form_cluster,
+    pool_for_cluster,
+    succeed,
+)
 from services.wards.domain.meetings import (
     MAX_ALLOCATION_PENCE,
     MAX_OTHER_ATTENDEES,
@@ -44,6 +63,17 @@ from services.wards.domain.meetings import (
     record_meeting,
 )
 from services.wards.domain.members import AlreadyStoodDown, InvalidMember, UnknownMember, WardMember
+from services.wards.domain.plans import (
+    InvalidPlan,
+    PlanAction,
+    PlanStatus,
+    Priority,
+    UnknownPlan,
+    UnknownPriority,
+    WardPlan,
+    draft_plan,
+)
+from services.wards.domain.profiles import CommunityAsset, InvalidProfile, PlaceProfile, UnknownProfile, WardGrant
 from services.wards.domain.spending import (
     InvalidSpend,
     NotACapitalItem,
@@ -53,6 +83,15 @@ from services.wards.domain.spending import (
     SpendStatus,
     UnknownSpendRequest,
     request_spend,
+)
+from services.wards.domain.updates import (
+    InvalidUpdate,
+    QuarterlyUpdate,
+    UpdateAlreadySubmitted,
+    UpdateDue,
+    dues_in,
+    latest_due,
+    submit_update,
 )
 from services.wards.domain.wards import (
     Locality,
@@ -75,6 +114,7 @@ __all__ = [
     "WARD_BUDGETS",
     "AlreadyStoodDown",
     "BoundarySet",
+    "BoundarySuccession",
     "Budget",
     "BudgetExceeded",
     "BudgetKind",
@@ -82,42 +122,78 @@ __all__ = [
     "BudgetsAlreadySet",
     "CadenceCheckpoint",
     "CadenceShortfall",
+    "Cluster",
+    "ClusterMembership",
+    "ClusterPooling",
+    "CommunityAsset",
     "Decision",
+    "Engagement",
+    "EngagementKind",
     "InvalidBudget",
+    "InvalidCluster",
+    "InvalidEngagement",
+    "InvalidLocality",
     "InvalidMeeting",
     "InvalidMember",
+    "InvalidPlan",
+    "InvalidProfile",
     "InvalidSpend",
+    "InvalidSuccession",
+    "InvalidUpdate",
     "Locality",
+    "LocalityChampion",
     "NoBoundarySetInForce",
     "NotACapitalItem",
+    "NotInCluster",
     "NotPoolable",
     "NotYourFund",
     "NotYourWard",
+    "PlaceProfile",
+    "PlanAction",
+    "PlanStatus",
     "Pooling",
+    "Priority",
+    "QuarterlyUpdate",
     "Sharing",
     "SpendApprover",
     "SpendRequest",
     "SpendStatus",
     "UnknownBudget",
+    "UnknownCluster",
     "UnknownMeeting",
     "UnknownMember",
+    "UnknownPlan",
+    "UnknownPriority",
+    "UnknownProfile",
     "UnknownSpendRequest",
     "UnknownWard",
+    "UpdateAlreadySubmitted",
+    "UpdateDue",
     "Ward",
+    "WardGrant",
     "WardMeeting",
     "WardMember",
     "WardOfAnotherCouncil",
+    "WardPlan",
     "WardsError",
     "boundary_set_in_force",
     "cadence_checkpoint",
     "cadence_shortfall",
     "clf_entitlement",
     "days_as_member",
+    "draft_plan",
+    "dues_in",
     "ensure_own_ward",
+    "form_cluster",
+    "latest_due",
     "new_id",
     "pool",
+    "pool_for_cluster",
+    "record_engagement",
     "record_meeting",
     "request_spend",
     "share_evenly",
+    "submit_update",
+    "succeed",
     "year_budgets",
 ]

@@ -24,6 +24,7 @@ from services.wards.domain import (
     request_spend,
 )
 from services.wards.handlers.budgets import acting_member, budget_of, ward_budget
+from services.wards.handlers.plans import ensure_plan_priority
 from services.wards.tables import spend_approvers, spend_requests
 from shared.calendar import FinancialYear
 from shared.events.base import EventData
@@ -69,6 +70,7 @@ async def request_spending(
     as_member = await acting_member(uow.session, council, member_subject)
     budget = await budget_of(uow.session, council, budget_id, lock=True)
     ensure_own_ward(own_wards, budget.gss_code, "asks to spend")
+    await ensure_plan_priority(uow.session, budget.gss_code, ward_plan_priority)
     request = request_spend(
         budget,
         amount_pence=amount_pence,

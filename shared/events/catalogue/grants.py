@@ -136,6 +136,11 @@ class ApplicationApproved(EventData, event_type="grants.application.approved.v1"
     theme: str | None = None
     funder_shares: list[FunderShare] = []
     decided_at: datetime
+    # Added for the wards' place profiles (the grants awarded in a ward); public in 360Giving, not personal data.
+    title: str | None = Field(default=None, description="The project's title, as 360Giving publishes it.")
+    recipient_organisation_name: str | None = Field(
+        default=None, description="The organisation awarded the grant (its name only; its contact stays in grants)."
+    )
 
 
 class ApplicationRejected(EventData, event_type="grants.application.rejected.v1"):

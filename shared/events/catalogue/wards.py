@@ -173,3 +173,131 @@ class SpendCancelled(EventData, event_type="wards.spend_request.cancelled.v1"):
     budget_id: str
     gss_code: GssCode
     released_pence: Pence = Field(gt=0)
+
+
+# --- Neighbourhood working: localities, clusters, plans, updates, engagement, place profiles ---------
+
+QuarterNumber = Annotated[int, Field(ge=1, le=4)]
+
+
+class LocalityChampionNamed(EventData, event_type="wards.locality.champion_named.v1"):
+    """A locality (north, central, south) has a partner champion, from health, police or the council; the
+    champion's name stays in the service, only their organisation and sector are published."""
+
+    locality: Literal["north", "central", "south"]
+    champion_organisation: str
+    champion_sector: Literal["health", "police", "council", "fire", "voluntary"]
+    gss_codes: list[GssCode] = Field(default_factory=list)
+
+
+class ClusterFormed(EventData, event_type="wards.cluster.formed.v1"):
+    """Wards formed a cluster "based on geography and common interest"."""
+
+    cluster_id: str
+    name: str
+    gss_codes: list[GssCode]
+
+
+class ClusterMembershipChanged(EventData, event_type="wards.cluster.membership_changed.v1"):
+    """A ward joined or left a cluster on a day; the cluster's earlier membership stays on record."""
+
+    cluster_id: str
+    gss_code: GssCode
+    change: Literal["joined", "left"]
+    on: date
+
+
+class ClusterBudgetPooled(EventData, event_type="wards.cluster.budget_pooled.v1"):
+    """A ward of a cluster pooled money from its budget into another cluster ward's budget of the same kind and
+    year, for the cluster's shared work; the money keeps its origin (`from_budget_id`)."""
+
+    pooling_id: str
+    cluster_id: str
+    financial_year: FinancialYearLabel
+    from_budget_id: str
+    to_budget_id: str
+    from_gss_code: GssCode
+    to_gss_code: GssCode
+    amount_pence: Pence = Field(gt=0)
+
+
+class BoundarySetSucceeded(EventData, event_type="wards.boundary_set.succeeded.v1"):
+    """A new boundary set succeeded an old one; each old ward code maps to its successor codes."""
+
+    code: str = Field(examples=["WD24"])
+    succeeds: str = Field(examples=["WD04"])
+    successors: dict[GssCode, list[GssCode]]
+
+
+class WardPlanDrafted(EventData, event_type="wards.ward_plan.drafted.v1"):
+    """A ward plan version was drafted (a first plan, or the draft of a refresh)."""
+
+    plan_id: str
+    gss_code: GssCode
+    plan_version: int = Field(ge=1)
+    priority_count: int = Field(ge=0)
+
+
+class WardPlanPublished(EventData, event_type="wards.ward_plan.published.v1"):
+    """A ward plan version was published; `refresh` when it replaces an earlier published version, which
+    stays readable."""
+
+    plan_id: str
+    gss_code: GssCode
+    boundary_set: str
+    plan_version: int = Field(ge=1)
+    refresh: bool
+    priority_ids: list[str]
+    council_themes: list[str]
+    published_on: date
+
+
+class QuarterlyUpdateSubmitted(EventData, event_type="wards.quarterly_update.submitted.v1"):
+    """A ward's quarterly update (progress, spend, issues) went to the portfolio Cabinet Member."""
+
+    update_id: str
+    gss_code: GssCode
+    financial_year: FinancialYearLabel
+    quarter: QuarterNumber
+    spend_pence: Pence = Field(ge=0)
+    issue_count: int = Field(ge=0)
+
+
+class QuarterlyUpdateOverdue(EventData, event_type="wards.quarterly_update.overdue.v1"):
+    """A ward's quarterly update was not submitted by its due date; raised once per ward and quarter."""
+
+    gss_code: GssCode
+    financial_year: FinancialYearLabel
+    quarter: QuarterNumber
+    due_on: date
+
+
+class EngagementRecorded(EventData, event_type="wards.engagement.recorded.v1"):
+    """A resident engagement activity was recorded: its kind, day, people reached and issues raised (counted)."""
+
+    engagement_id: str
+    gss_code: GssCode
+    kind: str
+    held_on: date
+    people_reached: int = Field(ge=0)
+    issue_count: int = Field(ge=0)
+    priority_id: str | None = None
+
+
+class PlaceProfileUpdated(EventData, event_type="wards.place_profile.updated.v1"):
+    """A ward's place profile (demographics, deprivation) was recorded or changed."""
+
+    gss_code: GssCode
+    boundary_set: str
+    population: int = Field(ge=0)
+    imd_decile: int | None = Field(default=None, ge=1, le=10)
+
+
+class CommunityAssetRecorded(EventData, event_type="wards.community_asset.recorded.v1"):
+    """A community asset (an organisation's service at a location, as Open Referral UK shapes it) was recorded in
+    a ward's place profile."""
+
+    asset_id: str
+    gss_code: GssCode
+    organisation_name: str
+    service_name: str
