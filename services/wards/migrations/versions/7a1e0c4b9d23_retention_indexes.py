@@ -1,7 +1,7 @@
 """BRIN indexes by time on the inbox and idempotency keys, for retention (shared/retention.py)
 
 Revision ID: 7a1e0c4b9d23
-Revises: d5c38eca6778
+Revises: 5407cd18efdc
 Create Date: 2026-12-02 11:15:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "7a1e0c4b9d23"
-down_revision: str | None = "d5c38eca6778"
+down_revision: str | None = "5407cd18efdc"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
