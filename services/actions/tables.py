@@ -107,6 +107,7 @@ priorities = Table(
     Column("council", GSS, nullable=False),
     Column("number", SmallInteger, nullable=False),
     Column("title", String(500), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     UniqueConstraint("plan_id", "number", name="uq_priorities_plan_id_number"),
 )
 
@@ -245,6 +246,7 @@ indicators = Table(
     Column("baseline_period", String(50), nullable=False),
     Column("target", Float, nullable=False),
     Column("target_period", String(50), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
 )
 
 indicator_values = Table(

@@ -28,6 +28,7 @@ def the_plan() -> tuple[Any, ...]:
         owner_body_id=board.id,
     )
     priority = plan.add_priority(number=1, title="Bringing communities together", existing=[])
+    priority.created_at = at(date(2017, 4, 1))
     objective = priority.add_objective(title="Roadshows across the borough", existing=[])
     early = plan.add_action(
         theme=THEMES[0],
@@ -66,6 +67,7 @@ def the_plan() -> tuple[Any, ...]:
         target=70,
         target_period="2018/19",
     )
+    indicator.created_at = at(date(2017, 4, 1))
     q1 = indicator.record(
         period="2017/18 Q1", period_end=date(2017, 6, 30), value=64, earlier=[], recorded_at=at(date(2017, 7, 20))
     )
@@ -149,3 +151,39 @@ def test_an_action_is_judged_against_the_due_date_it_had_then_not_one_a_later_re
     assert rag_on(date(2017, 6, 30)) == {"green": 0, "amber": 0, "red": 1}
     # 1 August: 60% at day 92 of 244 (159%): green under the date the review set on 10 July.
     assert rag_on(date(2017, 8, 1)) == {"green": 1, "amber": 0, "red": 0}
+
+
+def test_a_priority_or_indicator_added_after_the_date_is_left_out_of_the_plan_then():
+    plan, priority, objective, actions, progress, milestones, indicator, values = the_plan()
+    later_priority = plan.add_priority(number=2, title="Added in September", existing=[priority])
+    later_priority.created_at = at(date(2017, 9, 1))
+    later_indicator = plan.add_indicator(
+        title="Added in September",
+        unit="%",
+        higher_is_better=True,
+        baseline=1,
+        baseline_period="2017/18",
+        target=2,
+        target_period="2018/19",
+    )
+    later_indicator.created_at = at(date(2017, 9, 1))
+
+    def on(day: date) -> PlanAsAt:
+        return plan_as_at(
+            plan,
+            priorities=[priority, later_priority],
+            objectives=[objective],
+            actions=actions,
+            progress=progress,
+            milestones=milestones,
+            indicators=[indicator, later_indicator],
+            values=values,
+            as_at=day,
+        )
+
+    then = on(date(2017, 8, 1))
+    assert list(then.by_priority) == ["Priority 1: Bringing communities together", NO_PRIORITY]
+    assert [i.title for i in then.indicators] == ["People who feel they belong"]
+    after = on(date(2017, 9, 2))
+    assert "Priority 2: Added in September" in after.by_priority
+    assert [i.title for i in after.indicators] == ["People who feel they belong", "Added in September"]

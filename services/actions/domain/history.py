@@ -1,7 +1,7 @@
 """The plan as it stood on a past date, rebuilt from what had been recorded by then.
 
-Not today's figures applied to an old date: an action counts only if it had been
-added by then, at the % complete of its last progress update by then and the
+Not today's figures applied to an old date: a priority, an action or an indicator
+counts only if it had been added by then, at the % complete of its last progress update by then and the
 due date it had then (a later review may have moved it); a
 milestone is overdue then if it was past due and not yet completed; an
 indicator shows the latest value recorded by then.
@@ -85,7 +85,7 @@ def plan_as_at(
     as_at: date,
     reschedules: Sequence[Reschedule] = (),
 ) -> PlanAsAt:
-    labels = {p.id: p.label for p in priorities}
+    labels = {p.id: p.label for p in priorities if by_then(p.created_at, as_at)}
     priority_of_objective = {o.id: labels[o.priority_id] for o in objectives if o.priority_id in labels}
     by_theme: dict[str, dict[Rag, int]] = {theme: dict.fromkeys(RAGS, 0) for theme in plan.themes}
     by_priority: dict[str, dict[Rag, int]] = {label: dict.fromkeys(RAGS, 0) for label in labels.values()}
@@ -113,7 +113,7 @@ def plan_as_at(
         milestones_complete=len(complete),
         milestones_pending=len(known) - len(complete),
         overdue=overdue,
-        indicators=[indicator_then(i, values, as_at) for i in indicators],
+        indicators=[indicator_then(i, values, as_at) for i in indicators if by_then(i.created_at, as_at)],
     )
 
 

@@ -43,6 +43,7 @@ class Indicator:
     target_period: str
     action_id: str | None = None
     id: str = field(default_factory=new_id)
+    created_at: datetime | None = None  # set by the database when it is stored
 
     def record(
         self,

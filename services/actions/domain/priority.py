@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.actions.domain.rules import InvalidCommand, new_id
 
@@ -18,6 +19,7 @@ class Priority:
     number: int
     title: str
     id: str = field(default_factory=new_id)
+    created_at: datetime | None = None  # set by the database when it is stored
 
     def __post_init__(self) -> None:
         if self.number < 1:
