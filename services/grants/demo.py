@@ -197,7 +197,8 @@ async def bound_milestone(c: Demo, fund_id: str) -> dict[str, Any] | None:
         for action in actions["items"]:
             milestones = await c.ok("GET", "actions", f"/v1/actions/{action['id']}/milestones", headers=headers)
             for milestone in milestones["items"]:
-                if milestone["binding"] == opened:
+                binding = milestone.get("binding") or {}
+                if all(binding.get(key) == value for key, value in opened.items()):
                     return dict(milestone)
     return None
 

@@ -51,7 +51,7 @@ async def every_event(settings_for_test, vhost: str, tmp_path: Path) -> AsyncIte
 async def test_every_event_of_the_demo_a_clock_tick_and_a_webhook_delivery_carries_a_traceparent(
     every_event: tuple[System, Tap], monkeypatch: pytest.MonkeyPatch
 ):
-    from shared.cli.demo import load_demo_data, run_demo
+    from shared.demo import load_demo_data, run_demo
 
     system, tap = every_event
     for name in ("COHESION_SERVICE_URLS", "COHESION_DB_PREFIX", "COHESION_AMQP_URL"):
